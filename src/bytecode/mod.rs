@@ -1,0 +1,8 @@
+//! Bytecode: the instruction set, code objects and the disassembler.
+
+pub mod code;
+pub mod disasm;
+pub mod op;
+
+pub use code::{Code, SourceFile};
+pub use op::Op;

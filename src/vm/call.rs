@@ -1,0 +1,700 @@
+//! Calls: argument binding, frame set-up, constructors and classes.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use super::error::{Error, ExcType, Res};
+use super::frame::{Frame, GenState, Resume};
+use super::interp::Vm;
+use super::object::*;
+use super::value::*;
+use crate::bytecode::code::{FLAG_GENERATOR, FLAG_VARARGS, FLAG_VARKW};
+use crate::bytecode::Code;
+
+impl Vm {
+    /// Executes a call instruction: the callable and [argc] arguments (the
+    /// last ones named by [kwnames], a tuple) are on the stack. Returns true
+    /// when a script frame was pushed and the loop must switch to it.
+    pub fn call_op(&mut self, argc: usize, kwnames: Option<Value>) -> Res<bool> {
+        let fpos = self.stack.len() - argc - 1;
+        if kwnames.is_none() {
+            match &self.stack[fpos] {
+                Value::Function(f) => {
+                    let code = &f.code;
+                    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
+                        && argc == code.argcount as usize
+                        && code.kwonlycount == 0
+                    {
+                        let f = f.clone();
+                        self.push_frame_in_place(&f, fpos + 1, fpos, Resume::Normal)?;
+                        return Ok(true);
+                    }
+                }
+                Value::BoundMethod(m) => {
+                    let (func, recv) = (m.func.clone(), m.receiver.clone());
+                    self.stack[fpos] = func;
+                    self.stack.insert(fpos + 1, recv);
+                    return self.call_op(argc + 1, None);
+                }
+                Value::Class(c) if !c.is_native => {
+                    let c = c.clone();
+                    if let Some(Value::Function(init)) = c.lookup(&self.intern("__init__")) {
+                        let code = &init.code;
+                        if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
+                            && argc + 1 == code.argcount as usize
+                            && code.kwonlycount == 0
+                            && c.lookup(&self.intern("__new__")).is_none()
+                        {
+                            let inst = self.new_instance(&c);
+                            self.stack[fpos] = inst.clone();
+                            self.stack.insert(fpos + 1, inst);
+                            self.push_frame_in_place(&init, fpos + 1, fpos + 1, Resume::Init)?;
+                            return Ok(true);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        // General path: collect the arguments.
+        let mut args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+        let func = self.stack.pop().unwrap_or(Value::None);
+        let kw = match kwnames {
+            Some(Value::Tuple(names)) => {
+                let nkw = names.items.len();
+                let vals = args.split_off(args.len() - nkw);
+                names
+                    .items
+                    .iter()
+                    .zip(vals)
+                    .map(|(n, v)| match n {
+                        Value::Str(s) => (s.clone(), v),
+                        _ => (Rc::new(StrObj::new("?")), v),
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        self.call_general(func, args, kw)
+    }
+
+    /// Calls with already collected arguments; pushes a frame for script
+    /// functions (returning true) or pushes the result (returning false).
+    fn call_general(&mut self, func: Value, args: Vec<Value>, kw: Vec<(Sym, Value)>) -> Res<bool> {
+        if let Value::Function(f) = &func {
+            let locals = self.bind_args(f, &args, &kw)?;
+            if f.code.flags & FLAG_GENERATOR != 0 {
+                let g = self.new_generator(f, locals);
+                self.stack.push(g);
+                return Ok(false);
+            }
+            let base = self.stack.len();
+            self.stack.extend(locals);
+            self.push_frame_record(f, base, base, Resume::Normal)?;
+            return Ok(true);
+        }
+        let r = self.call(&func, &args, &kw)?;
+        self.stack.push(r);
+        Ok(false)
+    }
+
+    /// `f(*args, **kwargs)` from the CallEx instruction.
+    pub fn call_ex(&mut self, func: Value, args: Value, kwargs: Value) -> Res<bool> {
+        let args = match args {
+            Value::Tuple(t) => t.items.to_vec(),
+            other => self.iterate(&other)?,
+        };
+        let kw = match &kwargs {
+            Value::None => Vec::new(),
+            Value::Dict(d) => {
+                let items = d.d.borrow().items();
+                let mut kw = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    match k {
+                        Value::Str(s) => kw.push((s, v)),
+                        _ => return Err(Error::type_error("keywords must be strings")),
+                    }
+                }
+                kw
+            }
+            _ => Vec::new(),
+        };
+        self.call_general(func, args, kw)
+    }
+
+    /// Sets up a frame whose arguments already sit on the stack at
+    /// [base]; the stack is cut back to [floor] when it returns.
+    fn push_frame_in_place(
+        &mut self,
+        f: &Rc<FunctionObj>,
+        base: usize,
+        floor: usize,
+        resume: Resume,
+    ) -> Res<()> {
+        let code = &f.code;
+        let nlocals = code.nlocals as usize;
+        self.stack.resize(base + nlocals, Value::Undef);
+        let fs = code.free_start as usize;
+        for (i, c) in f.closure.iter().enumerate() {
+            self.stack[base + fs + i] = c.clone();
+        }
+        self.push_frame_record(f, base, floor, resume)
+    }
+
+    fn push_frame_record(
+        &mut self,
+        f: &Rc<FunctionObj>,
+        base: usize,
+        floor: usize,
+        resume: Resume,
+    ) -> Res<()> {
+        if self.frames.len() >= self.recursion_limit {
+            self.stack.truncate(floor);
+            return Err(Error::new(
+                ExcType::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        self.frames.push(Frame {
+            code: f.code.clone(),
+            ip: 0,
+            base,
+            floor,
+            globals: f.globals.clone(),
+            blocks: Vec::new(),
+            namespace: None,
+            generator: None,
+            resume,
+            handled_base: self.handled.len(),
+        });
+        Ok(())
+    }
+
+    /// Calls any callable from native code and returns its result.
+    pub fn call(&mut self, func: &Value, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+        match func {
+            Value::Function(f) => {
+                let locals = self.bind_args(f, args, kw)?;
+                if f.code.flags & FLAG_GENERATOR != 0 {
+                    return Ok(self.new_generator(f, locals));
+                }
+                let base = self.stack.len();
+                self.stack.extend(locals);
+                self.push_frame_record(f, base, base, Resume::Normal)?;
+                self.run_nested()
+            }
+            Value::Native(n) => (n.func)(self, args, kw),
+            Value::BoundMethod(m) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(m.receiver.clone());
+                full.extend_from_slice(args);
+                let f = m.func.clone();
+                self.call(&f, &full, kw)
+            }
+            Value::Class(c) => {
+                let c = c.clone();
+                self.instantiate(&c, args, kw)
+            }
+            Value::Instance(_) => {
+                let name = self.intern("__call__");
+                match self.lookup_special(func, &name) {
+                    Some(m) => {
+                        let mut full = Vec::with_capacity(args.len() + 1);
+                        full.push(func.clone());
+                        full.extend_from_slice(args);
+                        self.call(&m, &full, kw)
+                    }
+                    None => Err(Error::type_error(format!(
+                        "'{}' object is not callable",
+                        func.type_name()
+                    ))),
+                }
+            }
+            Value::Object(o) => {
+                let o = o.clone();
+                o.call(self, args, kw)
+            }
+            _ => Err(Error::type_error(format!(
+                "'{}' object is not callable",
+                func.type_name()
+            ))),
+        }
+    }
+
+    /// Calls a method by name on [obj].
+    pub fn call_method(&mut self, obj: &Value, name: &str, args: &[Value]) -> Res<Value> {
+        let sym = self.intern(name);
+        let (f, recv) = self.load_method(obj.clone(), &sym)?;
+        if recv.is_undef() {
+            self.call(&f, args, &[])
+        } else {
+            let mut full = Vec::with_capacity(args.len() + 1);
+            full.push(recv);
+            full.extend_from_slice(args);
+            self.call(&f, &full, &[])
+        }
+    }
+
+    /// Binds call arguments to a function's parameters, returning the
+    /// initial local slots.
+    pub fn bind_args(
+        &mut self,
+        f: &Rc<FunctionObj>,
+        args: &[Value],
+        kw: &[(Sym, Value)],
+    ) -> Res<Vec<Value>> {
+        let code = &f.code;
+        let argcount = code.argcount as usize;
+        let kwonly = code.kwonlycount as usize;
+        let mut locals = vec![Value::Undef; code.nlocals as usize];
+        let fname = code.qualname.as_str();
+        let npos = args.len().min(argcount);
+        locals[..npos].clone_from_slice(&args[..npos]);
+        let mut slot = argcount + kwonly;
+        if code.flags & FLAG_VARARGS != 0 {
+            let extra = if args.len() > argcount {
+                args[argcount..].to_vec()
+            } else {
+                Vec::new()
+            };
+            locals[slot] = Value::tuple(extra);
+            slot += 1;
+        } else if args.len() > argcount {
+            let ndef = f.defaults.len();
+            let takes = if ndef > 0 {
+                format!("from {} to {}", argcount - ndef, argcount)
+            } else {
+                argcount.to_string()
+            };
+            let pl = if argcount == 1 && ndef == 0 { "" } else { "s" };
+            let given = args.len();
+            let was = if given == 1 { "was" } else { "were" };
+            return Err(Error::type_error(format!(
+                "{fname}() takes {takes} positional argument{pl} but {given} {was} given"
+            )));
+        }
+        let kwdict = if code.flags & FLAG_VARKW != 0 {
+            Some(slot)
+        } else {
+            None
+        };
+        let mut extra_kw: Vec<(Sym, Value)> = Vec::new();
+        for (name, v) in kw {
+            let idx = code.varnames[code.posonlycount as usize..argcount + kwonly]
+                .iter()
+                .position(|n| n == name)
+                .map(|i| i + code.posonlycount as usize);
+            match idx {
+                Some(i) => {
+                    if !locals[i].is_undef() {
+                        return Err(Error::type_error(format!(
+                            "{fname}() got multiple values for argument '{}'",
+                            name.as_str()
+                        )));
+                    }
+                    locals[i] = v.clone();
+                }
+                None => {
+                    if kwdict.is_some() {
+                        extra_kw.push((name.clone(), v.clone()));
+                    } else {
+                        return Err(Error::type_error(format!(
+                            "{fname}() got an unexpected keyword argument '{}'",
+                            name.as_str()
+                        )));
+                    }
+                }
+            }
+        }
+        if let Some(s) = kwdict {
+            let mut d = super::dict::Dict::new();
+            for (k, v) in extra_kw {
+                let h = k.hash_code();
+                d.insert_new(h, Value::Str(k), v);
+            }
+            locals[s] = Value::dict(d);
+        }
+        // Defaults and missing arguments.
+        let ndef = f.defaults.len();
+        let first_default = argcount.saturating_sub(ndef);
+        let mut missing = Vec::new();
+        for i in npos..argcount {
+            if locals[i].is_undef() {
+                if i >= first_default {
+                    locals[i] = f.defaults[i - first_default].clone();
+                } else {
+                    missing.push(code.varnames[i].as_str().to_string());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing_args(fname, "positional", &missing));
+        }
+        for i in 0..kwonly {
+            let s = argcount + i;
+            if locals[s].is_undef() {
+                match f.kwdefaults.get(i) {
+                    Some(v) if !v.is_undef() => locals[s] = v.clone(),
+                    _ => missing.push(code.varnames[s].as_str().to_string()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            return Err(missing_args(fname, "keyword-only", &missing));
+        }
+        let fs = code.free_start as usize;
+        for (i, c) in f.closure.iter().enumerate() {
+            locals[fs + i] = c.clone();
+        }
+        Ok(locals)
+    }
+
+    fn new_generator(&mut self, f: &Rc<FunctionObj>, locals: Vec<Value>) -> Value {
+        let frame = Frame {
+            code: f.code.clone(),
+            ip: 0,
+            base: 0,
+            floor: 0,
+            globals: f.globals.clone(),
+            blocks: Vec::new(),
+            namespace: None,
+            generator: None,
+            resume: Resume::Normal,
+            handled_base: 0,
+        };
+        Value::Generator(Rc::new(GeneratorObj {
+            state: RefCell::new(GenState {
+                frame: Some(frame),
+                saved: locals,
+                started: false,
+                running: false,
+                finished: false,
+            }),
+            code: f.code.clone(),
+        }))
+    }
+
+    /// The MakeFunction instruction.
+    pub fn make_function(&mut self, code: &Code, fi: usize, c: u32, flags: u8) -> Res<Value> {
+        let Value::Code(fcode) = &code.consts[c as usize] else {
+            return Err(Error::runtime_error("bad code constant"));
+        };
+        let closure = if flags & 4 != 0 {
+            match self.stack.pop() {
+                Some(Value::Tuple(t)) => t.items.to_vec(),
+                _ => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        let mut kwdefaults = vec![Value::Undef; fcode.kwonlycount as usize];
+        if flags & 2 != 0 {
+            if let Some(Value::Dict(d)) = self.stack.pop() {
+                for (k, v) in d.d.borrow().items() {
+                    let start = fcode.argcount as usize;
+                    if let Some(i) = fcode.varnames[start..start + kwdefaults.len()]
+                        .iter()
+                        .position(|n| Some(n.as_str()) == k.as_str())
+                    {
+                        kwdefaults[i] = v;
+                    }
+                }
+            }
+        }
+        let defaults = if flags & 1 != 0 {
+            match self.stack.pop() {
+                Some(Value::Tuple(t)) => t.items.to_vec(),
+                _ => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        Ok(Value::Function(Rc::new(FunctionObj {
+            code: fcode.clone(),
+            globals: self.frames[fi].globals.clone(),
+            defaults,
+            kwdefaults,
+            closure,
+            name: RefCell::new(fcode.name.clone()),
+            qualname: RefCell::new(fcode.qualname.clone()),
+            dict: RefCell::new(None),
+        })))
+    }
+
+    /// A new, uninitialised instance of a user class, with native state
+    /// for classes deriving from built-in types.
+    pub fn new_instance(&mut self, cls: &Rc<ClassObj>) -> Value {
+        let payload = match cls.builtin {
+            Builtin::List => Value::list(Vec::new()),
+            Builtin::Dict => Value::dict(super::dict::Dict::new()),
+            Builtin::Set => Value::set(super::dict::Dict::new()),
+            Builtin::BaseException => super::exc::new_exc_data(Vec::new()),
+            _ => Value::Undef,
+        };
+        Value::Instance(Rc::new(InstanceObj {
+            class: cls.clone(),
+            dict: RefCell::new(new_symmap()),
+            payload: RefCell::new(payload),
+        }))
+    }
+
+    /// `cls(*args, **kw)`.
+    pub fn instantiate(&mut self, cls: &Rc<ClassObj>, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+        let new_name = self.intern("__new__");
+        let init_name = self.intern("__init__");
+        let new = cls.lookup(&new_name);
+        let mut full = Vec::with_capacity(args.len() + 1);
+        full.push(Value::Class(cls.clone()));
+        full.extend_from_slice(args);
+        let obj = match &new {
+            Some(Value::Native(n)) if cls.is_native => return (n.func)(self, &full, kw),
+            Some(f @ Value::Function(_)) => self.call(f, &full, kw)?,
+            Some(Value::Object(o)) if super::descr::is_static(o) => {
+                let f = super::descr::static_inner(o);
+                self.call(&f, &full, kw)?
+            }
+            Some(Value::Native(n)) => {
+                // A user class deriving from a built-in type with a native
+                // constructor (int, str, tuple): build the native value and
+                // wrap it.
+                let base_val = (n.func)(self, &full, kw)?;
+                let inst = self.new_instance(cls);
+                if let Value::Instance(i) = &inst {
+                    *i.payload.borrow_mut() = base_val;
+                }
+                inst
+            }
+            _ => self.new_instance(cls),
+        };
+        // Only initialise instances of this class.
+        let is_inst = match &obj {
+            Value::Instance(i) => i.class.is_subclass(cls),
+            _ => false,
+        };
+        if !is_inst {
+            return Ok(obj);
+        }
+        match cls.lookup(&init_name) {
+            Some(init @ Value::Function(_)) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(obj.clone());
+                full.extend_from_slice(args);
+                let r = self.call(&init, &full, kw)?;
+                if !r.is_none() {
+                    return Err(Error::type_error(format!(
+                        "__init__() should return None, not '{}'",
+                        r.type_name()
+                    )));
+                }
+            }
+            Some(Value::Native(n)) => {
+                let mut full = Vec::with_capacity(args.len() + 1);
+                full.push(obj.clone());
+                full.extend_from_slice(args);
+                (n.func)(self, &full, kw)?;
+            }
+            _ => {
+                if (!args.is_empty() || !kw.is_empty()) && new.is_none() {
+                    return Err(Error::type_error(format!(
+                        "{}() takes no arguments",
+                        cls.name.as_str()
+                    )));
+                }
+            }
+        }
+        Ok(obj)
+    }
+
+    /// `__build_class__(body, name, *bases, **kw)`: runs the class body in
+    /// a fresh namespace and creates the class.
+    pub fn build_class(&mut self, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+        let (Some(Value::Function(body)), Some(Value::Str(name))) = (args.first(), args.get(1)) else {
+            return Err(Error::type_error("__build_class__: bad arguments"));
+        };
+        let mut bases = Vec::new();
+        for b in &args[2..] {
+            match b {
+                Value::Class(c) => bases.push(c.clone()),
+                other => {
+                    return Err(Error::type_error(format!(
+                        "bases must be types, not '{}'",
+                        other.type_name()
+                    )))
+                }
+            }
+        }
+        let ns = Rc::new(DictObj {
+            d: RefCell::new(super::dict::Dict::new()),
+        });
+        let module_name = body.globals.get_str("__name__").unwrap_or(Value::str("__main__"));
+        self.dict_set(&ns, Value::str("__module__"), module_name)?;
+        let locals = self.bind_args(body, &[], &[])?;
+        let base = self.stack.len();
+        self.stack.extend(locals);
+        self.push_frame_record(body, base, base, Resume::Normal)?;
+        if let Some(f) = self.frames.last_mut() {
+            f.namespace = Some(ns.clone());
+        }
+        let cell = self.run_nested()?;
+        let mut metaclass = None;
+        for (k, v) in kw {
+            if k.as_str() == "metaclass" {
+                metaclass = Some(v.clone());
+            }
+        }
+        let cls = self.create_class(name.clone(), bases, &ns)?;
+        if let Some(Value::Class(m)) = metaclass {
+            if !m.is_native && !Rc::ptr_eq(&m, &self.types.type_) {
+                *cls.metaclass.borrow_mut() = Some(m);
+            }
+        }
+        if let Value::Cell(c) = cell {
+            *c.value.borrow_mut() = Value::Class(cls.clone());
+        }
+        // __set_name__ and __init_subclass__ hooks.
+        let set_name = self.intern("__set_name__");
+        let items: Vec<(Sym, Value)> = cls.dict.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        for (k, v) in items {
+            if let Value::Instance(_) = v {
+                if let Some(m) = self.lookup_special(&v, &set_name) {
+                    self.call(&m, &[v.clone(), Value::Class(cls.clone()), Value::Str(k)], &[])?;
+                }
+            }
+        }
+        let init_sub = self.intern("__init_subclass__");
+        for parent in cls.mro.iter() {
+            if let Some(f) = parent.dict.borrow().get(&init_sub).cloned() {
+                let f = match &f {
+                    Value::Object(o) if super::descr::is_classmethod(o) => {
+                        super::descr::static_inner(o)
+                    }
+                    other => other.clone(),
+                };
+                let extra: Vec<(Sym, Value)> =
+                    kw.iter().filter(|(k, _)| k.as_str() != "metaclass").cloned().collect();
+                self.call(&f, &[Value::Class(cls.clone())], &extra)?;
+                break;
+            }
+        }
+        Ok(Value::Class(cls))
+    }
+
+    /// Creates a class object from a name, bases and namespace dict.
+    pub fn create_class(&mut self, name: Sym, bases: Vec<Rc<ClassObj>>, ns: &Rc<DictObj>) -> Res<Rc<ClassObj>> {
+        let bases = if bases.is_empty() {
+            vec![self.types.object.clone()]
+        } else {
+            bases
+        };
+        let mro = c3_merge(&bases).ok_or_else(|| {
+            let names: Vec<&str> = bases.iter().map(|b| b.name.as_str()).collect();
+            Error::type_error(format!(
+                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                names.join(", ")
+            ))
+        })?;
+        let builtin = mro
+            .iter()
+            .map(|c| c.builtin)
+            .find(|b| *b != Builtin::Object)
+            .unwrap_or(Builtin::Object);
+        let mut dict = new_symmap();
+        for (k, v) in ns.d.borrow().items() {
+            if let Value::Str(s) = k {
+                dict.insert(self.intern(s.as_str()), v);
+            }
+        }
+        let qualname = match dict.get(&self.intern("__qualname__")) {
+            Some(Value::Str(q)) => q.clone(),
+            _ => name.clone(),
+        };
+        Ok(Rc::new(ClassObj {
+            name,
+            qualname: RefCell::new(qualname),
+            bases,
+            mro,
+            dict: RefCell::new(dict),
+            builtin,
+            is_native: false,
+            metaclass: RefCell::new(None),
+            version: Cell::new(0),
+        }))
+    }
+}
+
+fn missing_args(fname: &str, kind: &str, missing: &[String]) -> Error {
+    let quoted: Vec<String> = missing.iter().map(|m| format!("'{m}'")).collect();
+    let list = match quoted.len() {
+        1 => quoted[0].clone(),
+        2 => format!("{} and {}", quoted[0], quoted[1]),
+        _ => format!(
+            "{}, and {}",
+            quoted[..quoted.len() - 1].join(", "),
+            quoted[quoted.len() - 1]
+        ),
+    };
+    let n = missing.len();
+    let s = if n == 1 { "" } else { "s" };
+    Error::type_error(format!(
+        "{fname}() missing {n} required {kind} argument{s}: {list}"
+    ))
+}
+
+/// C3 linearisation of the bases (the class itself excluded).
+fn c3_merge(bases: &[Rc<ClassObj>]) -> Option<Vec<Rc<ClassObj>>> {
+    let mut seqs: Vec<Vec<Rc<ClassObj>>> = bases
+        .iter()
+        .map(|b| {
+            let mut v = vec![b.clone()];
+            v.extend(b.mro.iter().cloned());
+            v
+        })
+        .collect();
+    seqs.push(bases.to_vec());
+    let mut out: Vec<Rc<ClassObj>> = Vec::new();
+    loop {
+        seqs.retain(|s| !s.is_empty());
+        if seqs.is_empty() {
+            return Some(out);
+        }
+        let mut found = None;
+        for s in &seqs {
+            let cand = &s[0];
+            let in_tail = seqs
+                .iter()
+                .any(|t| t[1..].iter().any(|c| Rc::ptr_eq(c, cand)));
+            if !in_tail {
+                found = Some(cand.clone());
+                break;
+            }
+        }
+        let c = found?;
+        for s in &mut seqs {
+            if Rc::ptr_eq(&s[0], &c) {
+                s.remove(0);
+            }
+        }
+        out.push(c);
+    }
+}
+
+impl Vm {
+    /// `with mgr:` entry: returns the bound `__exit__` and the value of
+    /// `__enter__()`.
+    pub fn enter_with(&mut self, mgr: Value) -> Res<(Value, Value)> {
+        let enter = self.intern("__enter__");
+        let exit = self.intern("__exit__");
+        let (Some(ef), Some(xf)) = (self.lookup_special(&mgr, &enter), self.lookup_special(&mgr, &exit)) else {
+            return Err(Error::type_error(format!(
+                "'{}' object does not support the context manager protocol",
+                mgr.type_name()
+            )));
+        };
+        let entered = self.call(&ef, std::slice::from_ref(&mgr), &[])?;
+        let bound = Value::BoundMethod(Rc::new(BoundMethodObj {
+            func: xf,
+            receiver: mgr,
+        }));
+        Ok((bound, entered))
+    }
+}

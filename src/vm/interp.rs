@@ -1,0 +1,1180 @@
+//! The virtual machine state and its dispatch loop.
+//!
+//! One `match` over the instruction enum runs everything. Hot state (`ip`,
+//! the frame's base and code) lives in locals; it is written back to the
+//! frame record only at the sync points named `sync!`: before anything that
+//! can raise, call out, or switch frames.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::error::{Error, ExcType, Res};
+use super::frame::{Block, Frame, Resume};
+use super::object::*;
+use super::types::Types;
+use super::value::*;
+use crate::bytecode::{Code, Op};
+use crate::syntax::ast::{BinOp, CmpOp};
+
+/// Where output goes: the process's stdout, or a buffer for embedders
+/// and tests.
+pub enum Output {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    Captured(String),
+}
+
+pub struct Vm {
+    /// The running thread's value stack: frame windows of locals plus
+    /// operand stacks.
+    pub stack: Vec<Value>,
+    /// The running thread's frames, innermost last.
+    pub frames: Vec<Frame>,
+    /// Exceptions being handled (`except` clauses entered), innermost last.
+    pub handled: Vec<Value>,
+    pub builtins: Rc<ModuleObj>,
+    pub types: Types,
+    /// Imported modules by dotted name (`sys.modules`).
+    pub modules: HashMap<String, Value>,
+    /// Frame count limit (RecursionError).
+    pub recursion_limit: usize,
+    /// Nesting of native-to-script re-entries on the Rust stack.
+    pub native_depth: usize,
+    pub out: Output,
+    /// Directories searched by `import`, in order.
+    pub path: Vec<std::path::PathBuf>,
+    pub argv: Vec<String>,
+    /// Interned names.
+    interned: HashMap<String, Sym>,
+    /// Containers whose repr is being built (cycle and depth guard).
+    pub repr_guard: Vec<usize>,
+    /// True when stdout is a terminal (flush at each newline).
+    pub line_buffered: bool,
+    /// Set when writing to stdout failed with a broken pipe.
+    pub stdout_closed: bool,
+}
+
+/// Limit on native-to-script re-entry (sort keys, `__eq__`, `map`, ...).
+pub const MAX_NATIVE_DEPTH: usize = 200;
+
+macro_rules! pop {
+    ($vm:expr) => {
+        match $vm.stack.pop() {
+            Some(v) => v,
+            None => Value::Undef,
+        }
+    };
+}
+
+impl Vm {
+    pub fn new() -> Vm {
+        let types = Types::new();
+        let builtins = Rc::new(ModuleObj::new(Rc::new(StrObj::new("builtins")), None));
+        use std::io::IsTerminal;
+        let mut vm = Vm {
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            handled: Vec::new(),
+            builtins,
+            types,
+            modules: HashMap::new(),
+            recursion_limit: 1000,
+            native_depth: 0,
+            out: Output::Stdout(std::io::BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout(),
+            )),
+            path: Vec::new(),
+            argv: Vec::new(),
+            interned: HashMap::new(),
+            repr_guard: Vec::new(),
+            line_buffered: std::io::stdout().is_terminal(),
+            stdout_closed: false,
+        };
+        crate::builtins::install(&mut vm);
+        vm
+    }
+
+    /// Returns the shared symbol for [s].
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(x) = self.interned.get(s) {
+            return x.clone();
+        }
+        let sym = Rc::new(StrObj::new(s));
+        self.interned.insert(s.to_string(), sym.clone());
+        sym
+    }
+
+    /// Runs the frame on top of the frame list (and everything it calls)
+    /// until the frame list shrinks back to [stop] entries; returns the
+    /// value the bottom frame returned or yielded.
+    pub fn run(&mut self, stop: usize) -> Res<Value> {
+        'frames: loop {
+            let fi = self.frames.len() - 1;
+            let code: Rc<Code> = self.frames[fi].code.clone();
+            let base = self.frames[fi].base;
+            let mut ip = self.frames[fi].ip;
+            let ops: &[Op] = &code.ops;
+
+            macro_rules! sync {
+                () => {
+                    self.frames[fi].ip = ip
+                };
+            }
+            // Propagates an error: find a handler or unwind frames.
+            macro_rules! throw {
+                ($err:expr) => {{
+                    let err = $err;
+                    sync!();
+                    self.handle_error(err, stop, false)?;
+                    continue 'frames;
+                }};
+            }
+            macro_rules! tri {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => v,
+                        Err(err) => throw!(err),
+                    }
+                };
+            }
+
+            loop {
+                let op = ops[ip];
+                ip += 1;
+                match op {
+                    Op::Nop => {}
+                    Op::LoadConst(i) => self.stack.push(code.consts[i as usize].clone()),
+                    Op::LoadNone => self.stack.push(Value::None),
+                    Op::LoadInt(i) => self.stack.push(Value::Int(i as i64)),
+                    Op::LoadFast(i) => {
+                        let v = self.stack[base + i as usize].clone();
+                        if v.is_undef() {
+                            throw!(self.unbound_local(&code, i));
+                        }
+                        self.stack.push(v);
+                    }
+                    Op::StoreFast(i) => {
+                        let v = pop!(self);
+                        self.stack[base + i as usize] = v;
+                    }
+                    Op::DeleteFast(i) => {
+                        if self.stack[base + i as usize].is_undef() {
+                            throw!(self.unbound_local(&code, i));
+                        }
+                        self.stack[base + i as usize] = Value::Undef;
+                    }
+                    Op::LoadDeref(i) => {
+                        let v = match &self.stack[base + i as usize] {
+                            Value::Cell(c) => c.value.borrow().clone(),
+                            _ => Value::Undef,
+                        };
+                        if v.is_undef() {
+                            throw!(self.unbound_free(&code, i));
+                        }
+                        self.stack.push(v);
+                    }
+                    Op::StoreDeref(i) => {
+                        let v = pop!(self);
+                        if let Value::Cell(c) = &self.stack[base + i as usize] {
+                            *c.value.borrow_mut() = v;
+                        }
+                    }
+                    Op::DeleteDeref(i) => {
+                        if let Value::Cell(c) = &self.stack[base + i as usize] {
+                            *c.value.borrow_mut() = Value::Undef;
+                        }
+                    }
+                    Op::MakeCell(i) => {
+                        let slot = &mut self.stack[base + i as usize];
+                        if !matches!(slot, Value::Cell(_)) {
+                            let v = std::mem::take(slot);
+                            *slot = Value::cell(v);
+                        }
+                    }
+                    Op::LoadClosure(i) => {
+                        let v = self.stack[base + i as usize].clone();
+                        self.stack.push(v);
+                    }
+                    Op::LoadGlobal(i) => {
+                        let v = self.load_global(&code, fi, i);
+                        match v {
+                            Some(v) => self.stack.push(v),
+                            None => throw!(self.name_error(&code.names[i as usize])),
+                        }
+                    }
+                    Op::StoreGlobal(i) => {
+                        let v = pop!(self);
+                        self.store_global(&code, fi, i, v);
+                    }
+                    Op::DeleteGlobal(i) => {
+                        let name = code.names[i as usize].clone();
+                        let g = self.frames[fi].globals.clone();
+                        if g.get(&name).is_none() {
+                            throw!(self.name_error(&name));
+                        }
+                        g.set(&name, Value::Undef);
+                    }
+                    Op::LoadName(i) => {
+                        sync!();
+                        let v = tri!(self.load_name(fi, &code, i));
+                        self.stack.push(v);
+                    }
+                    Op::StoreName(i) => {
+                        let v = pop!(self);
+                        sync!();
+                        tri!(self.store_name(fi, &code, i, v));
+                    }
+                    Op::DeleteName(i) => {
+                        sync!();
+                        tri!(self.delete_name(fi, &code, i));
+                    }
+                    Op::LoadAttr(i) => {
+                        let obj = pop!(self);
+                        sync!();
+                        let v = tri!(self.getattr(&obj, &code.names[i as usize]));
+                        self.stack.push(v);
+                    }
+                    Op::StoreAttr(i) => {
+                        let obj = pop!(self);
+                        let v = pop!(self);
+                        sync!();
+                        tri!(self.setattr(&obj, &code.names[i as usize], v));
+                    }
+                    Op::DeleteAttr(i) => {
+                        let obj = pop!(self);
+                        sync!();
+                        tri!(self.delattr(&obj, &code.names[i as usize]));
+                    }
+                    Op::LoadMethod(i) => {
+                        let obj = pop!(self);
+                        sync!();
+                        let (f, recv) = tri!(self.load_method(obj, &code.names[i as usize]));
+                        self.stack.push(f);
+                        self.stack.push(recv);
+                    }
+                    Op::Subscr => {
+                        let key = pop!(self);
+                        let obj = pop!(self);
+                        sync!();
+                        let v = tri!(self.getitem(&obj, &key));
+                        self.stack.push(v);
+                    }
+                    Op::StoreSubscr => {
+                        let key = pop!(self);
+                        let obj = pop!(self);
+                        let v = pop!(self);
+                        sync!();
+                        tri!(self.setitem(&obj, key, v));
+                    }
+                    Op::DeleteSubscr => {
+                        let key = pop!(self);
+                        let obj = pop!(self);
+                        sync!();
+                        tri!(self.delitem(&obj, &key));
+                    }
+                    Op::Pop => {
+                        self.stack.pop();
+                    }
+                    Op::Dup => {
+                        let v = self.stack[self.stack.len() - 1].clone();
+                        self.stack.push(v);
+                    }
+                    Op::DupTwo => {
+                        let n = self.stack.len();
+                        let a = self.stack[n - 2].clone();
+                        let b = self.stack[n - 1].clone();
+                        self.stack.push(a);
+                        self.stack.push(b);
+                    }
+                    Op::Rot2 => {
+                        let n = self.stack.len();
+                        self.stack.swap(n - 1, n - 2);
+                    }
+                    Op::Rot3 => {
+                        let v = pop!(self);
+                        let n = self.stack.len();
+                        self.stack.insert(n - 2, v);
+                    }
+                    Op::Rot4 => {
+                        let v = pop!(self);
+                        let n = self.stack.len();
+                        self.stack.insert(n - 3, v);
+                    }
+                    Op::Binary(bop) => {
+                        let b = pop!(self);
+                        let n = self.stack.len() - 1;
+                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
+                            let r = match bop {
+                                BinOp::Add => x.checked_add(*y),
+                                BinOp::Sub => x.checked_sub(*y),
+                                BinOp::Mul => x.checked_mul(*y),
+                                BinOp::Mod if *y > 0 && *x >= 0 => Some(x % y),
+                                BinOp::BitAnd => Some(x & y),
+                                BinOp::BitOr => Some(x | y),
+                                BinOp::BitXor => Some(x ^ y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.stack[n] = Value::Int(r);
+                                continue;
+                            }
+                        }
+                        let a = std::mem::take(&mut self.stack[n]);
+                        sync!();
+                        match self.binary(bop, a, b) {
+                            Ok(v) => self.stack[n] = v,
+                            Err(e) => throw!(e),
+                        }
+                    }
+                    Op::InplaceBinary(bop) => {
+                        let b = pop!(self);
+                        let n = self.stack.len() - 1;
+                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
+                            let r = match bop {
+                                BinOp::Add => x.checked_add(*y),
+                                BinOp::Sub => x.checked_sub(*y),
+                                BinOp::Mul => x.checked_mul(*y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.stack[n] = Value::Int(r);
+                                continue;
+                            }
+                        }
+                        let a = std::mem::take(&mut self.stack[n]);
+                        sync!();
+                        match self.inplace(bop, a, b) {
+                            Ok(v) => self.stack[n] = v,
+                            Err(e) => throw!(e),
+                        }
+                    }
+                    Op::Compare(cop) => {
+                        let b = pop!(self);
+                        let n = self.stack.len() - 1;
+                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
+                            let r = match cop {
+                                CmpOp::Lt => x < y,
+                                CmpOp::LtE => x <= y,
+                                CmpOp::Gt => x > y,
+                                CmpOp::GtE => x >= y,
+                                CmpOp::Eq | CmpOp::Is => x == y,
+                                CmpOp::NotEq | CmpOp::IsNot => x != y,
+                                _ => {
+                                    let a = std::mem::take(&mut self.stack[n]);
+                                    sync!();
+                                    match self.compare(cop, &a, &b) {
+                                        Ok(v) => {
+                                            self.stack[n] = v;
+                                            continue;
+                                        }
+                                        Err(e) => throw!(e),
+                                    }
+                                }
+                            };
+                            self.stack[n] = Value::Bool(r);
+                            continue;
+                        }
+                        let a = std::mem::take(&mut self.stack[n]);
+                        sync!();
+                        match self.compare(cop, &a, &b) {
+                            Ok(v) => self.stack[n] = v,
+                            Err(e) => throw!(e),
+                        }
+                    }
+                    Op::Neg => {
+                        let a = pop!(self);
+                        sync!();
+                        let v = tri!(self.unary_neg(a));
+                        self.stack.push(v);
+                    }
+                    Op::Pos => {
+                        let a = pop!(self);
+                        sync!();
+                        let v = tri!(self.unary_pos(a));
+                        self.stack.push(v);
+                    }
+                    Op::Invert => {
+                        let a = pop!(self);
+                        sync!();
+                        let v = tri!(self.unary_invert(a));
+                        self.stack.push(v);
+                    }
+                    Op::Not => {
+                        let a = pop!(self);
+                        let t = match a {
+                            Value::Bool(b) => b,
+                            _ => {
+                                sync!();
+                                tri!(self.truthy(&a))
+                            }
+                        };
+                        self.stack.push(Value::Bool(!t));
+                    }
+                    Op::Jump(t) => ip = t as usize,
+                    Op::PopJumpIfFalse(t) => {
+                        let v = pop!(self);
+                        let t_ = match v {
+                            Value::Bool(b) => b,
+                            _ => {
+                                sync!();
+                                tri!(self.truthy(&v))
+                            }
+                        };
+                        if !t_ {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::PopJumpIfTrue(t) => {
+                        let v = pop!(self);
+                        let t_ = match v {
+                            Value::Bool(b) => b,
+                            _ => {
+                                sync!();
+                                tri!(self.truthy(&v))
+                            }
+                        };
+                        if t_ {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::JumpIfFalseOrPop(t) => {
+                        let v = &self.stack[self.stack.len() - 1];
+                        let t_ = match v {
+                            Value::Bool(b) => *b,
+                            _ => {
+                                let v = v.clone();
+                                sync!();
+                                tri!(self.truthy(&v))
+                            }
+                        };
+                        if !t_ {
+                            ip = t as usize;
+                        } else {
+                            self.stack.pop();
+                        }
+                    }
+                    Op::JumpIfTrueOrPop(t) => {
+                        let v = &self.stack[self.stack.len() - 1];
+                        let t_ = match v {
+                            Value::Bool(b) => *b,
+                            _ => {
+                                let v = v.clone();
+                                sync!();
+                                tri!(self.truthy(&v))
+                            }
+                        };
+                        if t_ {
+                            ip = t as usize;
+                        } else {
+                            self.stack.pop();
+                        }
+                    }
+                    Op::JumpIfNotLess(t) => {
+                        let b = pop!(self);
+                        let a = pop!(self);
+                        let less = match (&a, &b) {
+                            (Value::Int(x), Value::Int(y)) => x < y,
+                            (Value::Float(x), Value::Float(y)) => x < y,
+                            _ => {
+                                sync!();
+                                let r = tri!(self.compare(CmpOp::Lt, &a, &b));
+                                match r {
+                                    Value::Bool(b) => b,
+                                    other => tri!(self.truthy(&other)),
+                                }
+                            }
+                        };
+                        if !less {
+                            ip = t as usize;
+                        }
+                    }
+                    Op::GetIter => {
+                        let v = pop!(self);
+                        sync!();
+                        let it = tri!(self.get_iter(&v));
+                        self.stack.push(it);
+                    }
+                    Op::ForIter(exit) => {
+                        let n = self.stack.len() - 1;
+                        if let Value::Generator(g) = &self.stack[n] {
+                            let g = g.clone();
+                            sync!();
+                            if tri!(self.resume_generator(&g, None, Resume::ForIter(exit))) {
+                                continue 'frames;
+                            }
+                            self.stack.pop();
+                            ip = exit as usize;
+                            continue;
+                        }
+                        sync!();
+                        let it = self.stack[n].clone();
+                        match tri!(self.iter_next(&it)) {
+                            Some(v) => self.stack.push(v),
+                            None => {
+                                self.stack.pop();
+                                ip = exit as usize;
+                            }
+                        }
+                    }
+                    Op::BuildTuple(n) => {
+                        let at = self.stack.len() - n as usize;
+                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        self.stack.push(Value::tuple(items));
+                    }
+                    Op::BuildList(n) => {
+                        let at = self.stack.len() - n as usize;
+                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        self.stack.push(Value::list(items));
+                    }
+                    Op::BuildSet(n) => {
+                        let at = self.stack.len() - n as usize;
+                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        sync!();
+                        let s = tri!(self.new_set(items));
+                        self.stack.push(s);
+                    }
+                    Op::BuildMap(n) => {
+                        let at = self.stack.len() - 2 * n as usize;
+                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        sync!();
+                        let d = tri!(self.new_dict_from_pairs(items));
+                        self.stack.push(d);
+                    }
+                    Op::BuildString(n) => {
+                        let at = self.stack.len() - n as usize;
+                        let mut s = String::new();
+                        for v in self.stack.drain(at..) {
+                            if let Value::Str(x) = v {
+                                s.push_str(&x.s);
+                            }
+                        }
+                        self.stack.push(Value::string(s));
+                    }
+                    Op::BuildSlice(n) => {
+                        let step = if n == 3 { pop!(self) } else { Value::None };
+                        let stop_ = pop!(self);
+                        let start = pop!(self);
+                        self.stack.push(Value::Slice(Rc::new(SliceObj {
+                            start,
+                            stop: stop_,
+                            step,
+                        })));
+                    }
+                    Op::ListAppend(i) => {
+                        let v = pop!(self);
+                        let n = self.stack.len();
+                        if let Value::List(l) = &self.stack[n - i as usize] {
+                            l.items.borrow_mut().push(v);
+                        }
+                    }
+                    Op::SetAdd(i) => {
+                        let v = pop!(self);
+                        let n = self.stack.len();
+                        let s = self.stack[n - i as usize].clone();
+                        sync!();
+                        tri!(self.set_add(&s, v));
+                    }
+                    Op::MapAdd(i) => {
+                        let v = pop!(self);
+                        let k = pop!(self);
+                        let n = self.stack.len();
+                        let d = self.stack[n - i as usize].clone();
+                        sync!();
+                        tri!(self.setitem(&d, k, v));
+                    }
+                    Op::ListExtend => {
+                        let src = pop!(self);
+                        let l = self.stack[self.stack.len() - 1].clone();
+                        sync!();
+                        let items = tri!(self.iterate(&src));
+                        if let Value::List(l) = l {
+                            l.items.borrow_mut().extend(items);
+                        }
+                    }
+                    Op::SetUpdate => {
+                        let src = pop!(self);
+                        let s = self.stack[self.stack.len() - 1].clone();
+                        sync!();
+                        let items = tri!(self.iterate(&src));
+                        for v in items {
+                            tri!(self.set_add(&s, v));
+                        }
+                    }
+                    Op::DictUpdate | Op::DictMerge => {
+                        let src = pop!(self);
+                        let d = self.stack[self.stack.len() - 1].clone();
+                        sync!();
+                        tri!(self.dict_merge(&d, &src, matches!(op, Op::DictMerge)));
+                    }
+                    Op::ListToTuple => {
+                        let l = pop!(self);
+                        if let Value::List(l) = l {
+                            let items = std::mem::take(&mut *l.items.borrow_mut());
+                            self.stack.push(Value::tuple(items));
+                        }
+                    }
+                    Op::UnpackSequence(n) => {
+                        let seq = pop!(self);
+                        sync!();
+                        tri!(self.unpack(seq, n as usize));
+                    }
+                    Op::UnpackEx(before, after) => {
+                        let seq = pop!(self);
+                        sync!();
+                        tri!(self.unpack_ex(seq, before as usize, after as usize));
+                    }
+                    Op::FormatValue(conv, has_spec) => {
+                        let spec = if has_spec { Some(pop!(self)) } else { None };
+                        let v = pop!(self);
+                        sync!();
+                        let s = tri!(self.format_field(v, conv, spec));
+                        self.stack.push(s);
+                    }
+                    Op::Call { argc, .. } => {
+                        sync!();
+                        if tri!(self.call_op(argc as usize, None)) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallMethod { argc, .. } => {
+                        let pos = self.stack.len() - argc as usize - 1;
+                        sync!();
+                        let pushed = if self.stack[pos].is_undef() {
+                            self.stack.remove(pos);
+                            tri!(self.call_op(argc as usize, None))
+                        } else {
+                            tri!(self.call_op(argc as usize + 1, None))
+                        };
+                        if pushed {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallKw { argc, .. } => {
+                        let names = pop!(self);
+                        sync!();
+                        if tri!(self.call_op(argc as usize, Some(names))) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallEx { .. } => {
+                        let kwargs = pop!(self);
+                        let args = pop!(self);
+                        let func = pop!(self);
+                        sync!();
+                        if tri!(self.call_ex(func, args, kwargs)) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::MakeFunction(c, flags) => {
+                        sync!();
+                        let f = tri!(self.make_function(&code, fi, c, flags));
+                        self.stack.push(f);
+                    }
+                    Op::Return => {
+                        let v = pop!(self);
+                        sync!();
+                        match self.do_return(v, stop) {
+                            Ok(Some(v)) => return Ok(v),
+                            Ok(None) => continue 'frames,
+                            Err(e) => {
+                                self.handle_error(e, stop, false)?;
+                                continue 'frames;
+                            }
+                        }
+                    }
+                    Op::SetupExcept(h) | Op::SetupFinally(h) => {
+                        let sp = (self.stack.len() - base) as u32;
+                        let handled = self.handled.len() as u32;
+                        self.frames[fi].blocks.push(Block {
+                            handler: h,
+                            sp,
+                            handled,
+                        });
+                    }
+                    Op::SetupWith(h) => {
+                        let mgr = pop!(self);
+                        sync!();
+                        let (exit, entered) = tri!(self.enter_with(mgr));
+                        self.stack.push(exit);
+                        let sp = (self.stack.len() - base) as u32;
+                        let handled = self.handled.len() as u32;
+                        self.frames[fi].blocks.push(Block {
+                            handler: h,
+                            sp,
+                            handled,
+                        });
+                        self.stack.push(entered);
+                    }
+                    Op::PopBlock => {
+                        self.frames[fi].blocks.pop();
+                    }
+                    Op::PopExcept => {
+                        self.stack.pop();
+                        self.handled.pop();
+                    }
+                    Op::Raise(n) => {
+                        sync!();
+                        let err = self.raise_op(n);
+                        throw!(err);
+                    }
+                    Op::Reraise => {
+                        let exc = pop!(self);
+                        self.handled.pop();
+                        sync!();
+                        self.handle_error(Error::Raised(exc), stop, true)?;
+                        continue 'frames;
+                    }
+                    Op::CheckExcMatch => {
+                        let t = pop!(self);
+                        let exc = self.stack[self.stack.len() - 1].clone();
+                        sync!();
+                        let m = tri!(self.exception_matches(&exc, &t));
+                        self.stack.push(Value::Bool(m));
+                    }
+                    Op::WithExitNormal => {
+                        let exit = pop!(self);
+                        sync!();
+                        tri!(self.call(&exit, &[Value::None, Value::None, Value::None], &[]));
+                    }
+                    Op::WithExitExc => {
+                        let n = self.stack.len();
+                        let exit = self.stack[n - 2].clone();
+                        let exc = self.stack[n - 1].clone();
+                        sync!();
+                        let t = self.type_of(&exc);
+                        let tb = self.traceback_value(&exc);
+                        let r = tri!(self.call(&exit, &[Value::Class(t), exc, tb], &[]));
+                        let b = tri!(self.truthy(&r));
+                        self.stack.push(Value::Bool(b));
+                    }
+                    Op::YieldValue => {
+                        let v = pop!(self);
+                        sync!();
+                        if let Some(v) = self.yield_value(v, stop) {
+                            return Ok(v);
+                        }
+                        continue 'frames;
+                    }
+                    Op::YieldFrom(target) => {
+                        let send = pop!(self);
+                        sync!();
+                        match self.yield_from(send, target, stop) {
+                            Ok(Some(v)) => return Ok(v),
+                            Ok(None) => continue 'frames,
+                            Err(e) => throw!(e),
+                        }
+                    }
+                    Op::GenStart => {
+                        self.stack.pop();
+                    }
+                    Op::ImportName(i) => {
+                        let level = pop!(self);
+                        let fromlist = pop!(self);
+                        sync!();
+                        let m = tri!(self.import_op(fi, &code.names[i as usize], fromlist, level));
+                        self.stack.push(m);
+                    }
+                    Op::ImportFrom(i) => {
+                        let m = self.stack[self.stack.len() - 1].clone();
+                        sync!();
+                        let v = tri!(self.import_from(&m, &code.names[i as usize]));
+                        self.stack.push(v);
+                    }
+                    Op::ImportStar => {
+                        let m = pop!(self);
+                        sync!();
+                        tri!(self.import_star(fi, &m));
+                    }
+                    Op::LoadBuildClass => {
+                        let f = self.builtins.get_str("__build_class__").unwrap_or(Value::None);
+                        self.stack.push(f);
+                    }
+                    Op::LoadAssertionError => {
+                        let c = self.types.exc(ExcType::AssertionError);
+                        self.stack.push(Value::Class(c));
+                    }
+                    Op::PrintExpr => {
+                        let v = pop!(self);
+                        if !v.is_none() {
+                            sync!();
+                            let s = tri!(self.repr(&v));
+                            self.write_out(&s);
+                            self.write_out("\n");
+                            self.builtins.set_str("_", v);
+                        }
+                    }
+                    Op::Sibling => {}
+                }
+            }
+        }
+    }
+
+    // ----- globals and names ------------------------------------------
+
+    #[inline]
+    fn load_global(&mut self, code: &Code, fi: usize, i: u32) -> Option<Value> {
+        let cache = &code.global_cache[i as usize];
+        let globals = &self.frames[fi].globals;
+        let mut slot = cache.get();
+        if slot == u32::MAX {
+            slot = globals.slot_of(&code.names[i as usize]);
+            cache.set(slot);
+        }
+        let v = globals.slots.borrow()[slot as usize].clone();
+        if !v.is_undef() {
+            return Some(v);
+        }
+        self.builtins.get(&code.names[i as usize])
+    }
+
+    fn store_global(&mut self, code: &Code, fi: usize, i: u32, v: Value) {
+        let cache = &code.global_cache[i as usize];
+        let globals = &self.frames[fi].globals;
+        let mut slot = cache.get();
+        if slot == u32::MAX {
+            slot = globals.slot_of(&code.names[i as usize]);
+            cache.set(slot);
+        }
+        globals.slots.borrow_mut()[slot as usize] = v;
+    }
+
+    fn load_name(&mut self, fi: usize, code: &Code, i: u32) -> Res<Value> {
+        let name = &code.names[i as usize];
+        if let Some(ns) = self.frames[fi].namespace.clone() {
+            let key = Value::Str(name.clone());
+            if let Some(v) = self.dict_get(&ns, &key)? {
+                return Ok(v);
+            }
+        }
+        match self.load_global(code, fi, i) {
+            Some(v) => Ok(v),
+            None => Err(self.name_error(name)),
+        }
+    }
+
+    fn store_name(&mut self, fi: usize, code: &Code, i: u32, v: Value) -> Res<()> {
+        let name = code.names[i as usize].clone();
+        match self.frames[fi].namespace.clone() {
+            Some(ns) => self.dict_set(&ns, Value::Str(name), v),
+            None => {
+                self.store_global(code, fi, i, v);
+                Ok(())
+            }
+        }
+    }
+
+    fn delete_name(&mut self, fi: usize, code: &Code, i: u32) -> Res<()> {
+        let name = code.names[i as usize].clone();
+        match self.frames[fi].namespace.clone() {
+            Some(ns) => {
+                if self.dict_remove(&ns, &Value::Str(name.clone()))?.is_none() {
+                    return Err(self.name_error(&name));
+                }
+                Ok(())
+            }
+            None => {
+                let g = self.frames[fi].globals.clone();
+                if g.get(&name).is_none() {
+                    return Err(self.name_error(&name));
+                }
+                g.set(&name, Value::Undef);
+                Ok(())
+            }
+        }
+    }
+
+    pub fn name_error(&self, name: &Sym) -> Error {
+        Error::new(
+            ExcType::NameError,
+            format!("name '{}' is not defined", name.as_str()),
+        )
+    }
+
+    fn unbound_local(&self, code: &Code, i: u32) -> Error {
+        Error::new(
+            ExcType::UnboundLocalError,
+            format!(
+                "cannot access local variable '{}' where it is not associated with a value",
+                code.varnames[i as usize].as_str()
+            ),
+        )
+    }
+
+    fn unbound_free(&self, code: &Code, i: u32) -> Error {
+        Error::new(
+            ExcType::NameError,
+            format!(
+                "cannot access free variable '{}' where it is not associated with a value in enclosing scope",
+                code.varnames[i as usize].as_str()
+            ),
+        )
+    }
+
+    // ----- returns and generators --------------------------------------
+
+    /// Pops the returning frame. Returns Some(value) when the run loop
+    /// must return (the frame was the bottom one of this loop).
+    fn do_return(&mut self, v: Value, stop: usize) -> Res<Option<Value>> {
+        let Some(mut frame) = self.frames.pop() else {
+            return Ok(Some(v));
+        };
+        self.stack.truncate(frame.floor);
+        self.handled.truncate(frame.handled_base);
+        if let Some(g) = frame.generator.take() {
+            let mut st = g.state.borrow_mut();
+            st.finished = true;
+            st.running = false;
+            st.saved.clear();
+        }
+        let at_stop = self.frames.len() == stop;
+        match frame.resume {
+            Resume::Normal => {
+                if at_stop {
+                    return Ok(Some(v));
+                }
+                self.stack.push(v);
+            }
+            Resume::Init => {
+                if !v.is_none() {
+                    return Err(Error::type_error(format!(
+                        "__init__() should return None, not '{}'",
+                        v.type_name()
+                    )));
+                }
+                if at_stop {
+                    return Ok(Some(self.stack.pop().unwrap_or(Value::None)));
+                }
+            }
+            Resume::ForIter(exit) => {
+                self.stack.pop();
+                if let Some(caller) = self.frames.last_mut() {
+                    caller.ip = exit as usize;
+                }
+                if at_stop {
+                    return Ok(Some(Value::None));
+                }
+            }
+            Resume::YieldFrom(target) => {
+                self.stack.pop();
+                self.stack.push(v);
+                if let Some(caller) = self.frames.last_mut() {
+                    caller.ip = target as usize;
+                }
+                if at_stop {
+                    return Ok(Some(Value::None));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Suspends the generator frame on top with [v]. Returns Some(value)
+    /// when the run loop must return it.
+    fn yield_value(&mut self, mut v: Value, stop: usize) -> Option<Value> {
+        loop {
+            let mut frame = self.frames.pop()?;
+            let g = frame.generator.take()?;
+            let resume = frame.resume;
+            let handled_base = frame.handled_base;
+            {
+                let mut st = g.state.borrow_mut();
+                st.saved.clear();
+                st.saved.extend(self.stack.drain(frame.base..));
+                st.running = false;
+                st.frame = Some(frame);
+            }
+            self.handled.truncate(handled_base);
+            match resume {
+                Resume::YieldFrom(_) => {
+                    // The delegating generator yields the same value and
+                    // re-runs its YieldFrom when resumed.
+                    if let Some(caller) = self.frames.last_mut() {
+                        caller.ip -= 1;
+                    }
+                    if self.frames.len() == stop {
+                        return Some(v);
+                    }
+                    continue;
+                }
+                _ => {
+                    if self.frames.len() == stop {
+                        return Some(v);
+                    }
+                    self.stack.push(std::mem::take(&mut v));
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Executes `YieldFrom`: sends [send] into the sub-iterator on top of
+    /// the stack.
+    fn yield_from(&mut self, send: Value, target: u32, stop: usize) -> Res<Option<Value>> {
+        let it = self.stack[self.stack.len() - 1].clone();
+        if let Value::Generator(g) = &it {
+            let send = if g.state.borrow().started {
+                Some(send)
+            } else {
+                None
+            };
+            if self.resume_generator(g, send, Resume::YieldFrom(target))? {
+                return Ok(None);
+            }
+            self.stack.pop();
+            self.stack.push(Value::None);
+            if let Some(f) = self.frames.last_mut() {
+                f.ip = target as usize;
+            }
+            return Ok(None);
+        }
+        let step = if send.is_none() {
+            self.iter_next_value(&it)
+        } else {
+            let send_name = self.intern("send");
+            let m = self.getattr(&it, &send_name)?;
+            self.call(&m, &[send], &[]).map(Some)
+        };
+        match step {
+            Ok(Some(y)) => {
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip -= 1;
+                }
+                Ok(self.yield_value(y, stop))
+            }
+            Ok(None) => {
+                self.stack.pop();
+                self.stack.push(Value::None);
+                if let Some(f) = self.frames.last_mut() {
+                    f.ip = target as usize;
+                }
+                Ok(None)
+            }
+            Err(e) => {
+                if let Some(v) = self.stop_iteration_value(&e) {
+                    self.stack.pop();
+                    self.stack.push(v);
+                    if let Some(f) = self.frames.last_mut() {
+                        f.ip = target as usize;
+                    }
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Pushes the generator's frame so the loop continues inside it.
+    /// Returns false when the generator is already finished.
+    pub fn resume_generator(
+        &mut self,
+        g: &Rc<GeneratorObj>,
+        send: Option<Value>,
+        resume: Resume,
+    ) -> Res<bool> {
+        let mut st = g.state.borrow_mut();
+        if st.running {
+            return Err(Error::value_error("generator already executing"));
+        }
+        if st.finished {
+            return Ok(false);
+        }
+        let Some(mut frame) = st.frame.take() else {
+            return Ok(false);
+        };
+        if !st.started {
+            if let Some(v) = &send {
+                if !v.is_none() {
+                    st.frame = Some(frame);
+                    return Err(Error::type_error(
+                        "can't send non-None value to a just-started generator",
+                    ));
+                }
+            }
+        }
+        if self.frames.len() >= self.recursion_limit {
+            st.frame = Some(frame);
+            return Err(Error::new(
+                ExcType::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        let base = self.stack.len();
+        frame.base = base;
+        frame.floor = base;
+        frame.resume = resume;
+        frame.handled_base = self.handled.len();
+        frame.generator = Some(g.clone());
+        self.stack.extend(st.saved.drain(..));
+        if st.started {
+            self.stack.push(send.unwrap_or(Value::None));
+        }
+        st.started = true;
+        st.running = true;
+        drop(st);
+        self.frames.push(frame);
+        Ok(true)
+    }
+
+    /// Runs a script frame just pushed by native code to completion.
+    pub fn run_nested(&mut self) -> Res<Value> {
+        if self.native_depth >= MAX_NATIVE_DEPTH {
+            // Undo the push so the caller sees a clean error.
+            if let Some(f) = self.frames.pop() {
+                self.stack.truncate(f.floor);
+                if let Some(g) = f.generator {
+                    let mut st = g.state.borrow_mut();
+                    st.finished = true;
+                    st.running = false;
+                }
+            }
+            return Err(Error::new(
+                ExcType::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
+        }
+        self.native_depth += 1;
+        let stop = self.frames.len() - 1;
+        let r = self.run(stop);
+        self.native_depth -= 1;
+        r
+    }
+
+    // ----- output -------------------------------------------------------
+
+    pub fn write_out(&mut self, s: &str) {
+        use std::io::Write;
+        match &mut self.out {
+            Output::Captured(buf) => buf.push_str(s),
+            Output::Stdout(w) => {
+                if self.stdout_closed {
+                    return;
+                }
+                let mut r = w.write_all(s.as_bytes());
+                if r.is_ok() && self.line_buffered && s.contains('\n') {
+                    r = w.flush();
+                }
+                if let Err(e) = r {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        self.stdout_closed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn flush_out(&mut self) {
+        use std::io::Write;
+        if let Output::Stdout(w) = &mut self.out {
+            if w.flush().is_err() {
+                self.stdout_closed = true;
+            }
+        }
+    }
+}
+
+impl Default for Vm {
+    fn default() -> Self {
+        Vm::new()
+    }
+}

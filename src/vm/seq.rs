@@ -1,0 +1,489 @@
+//! Subscription: `obj[key]`, `obj[key] = v`, `del obj[key]`, with
+//! Python's indexing and slicing rules.
+
+use std::rc::Rc;
+
+use num_traits::{Signed, ToPrimitive};
+
+use super::error::{Error, ExcType, Res};
+use super::interp::Vm;
+use super::value::*;
+
+/// Resolved slice bounds for a sequence of a given length.
+pub struct SliceIdx {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+    pub len: usize,
+}
+
+impl SliceIdx {
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut i = self.start;
+        (0..self.len).map(move |_| {
+            let r = i as usize;
+            i += self.step;
+            r
+        })
+    }
+}
+
+impl Vm {
+    /// An integer from an index-like value (`__index__`).
+    pub fn index_value(&mut self, v: &Value) -> Res<i64> {
+        match v {
+            Value::Int(i) => Ok(*i),
+            Value::Bool(b) => Ok(*b as i64),
+            Value::BigInt(b) => b.to_i64().ok_or_else(|| {
+                Error::new(
+                    ExcType::IndexError,
+                    "cannot fit 'int' into an index-sized integer",
+                )
+            }),
+            Value::Instance(_) => {
+                let n = self.intern("__index__");
+                match self.lookup_special(v, &n) {
+                    Some(m) => {
+                        let r = self.call(&m, std::slice::from_ref(v), &[])?;
+                        self.index_value(&r)
+                    }
+                    None => match super::ops::payload_of(v) {
+                        Some(p) => self.index_value(&p),
+                        None => Err(Error::type_error(format!(
+                            "'{}' object cannot be interpreted as an integer",
+                            v.type_name()
+                        ))),
+                    },
+                }
+            }
+            _ => Err(Error::type_error(format!(
+                "'{}' object cannot be interpreted as an integer",
+                v.type_name()
+            ))),
+        }
+    }
+
+    fn slice_part(&mut self, v: &Value) -> Res<Option<i64>> {
+        match v {
+            Value::None => Ok(None),
+            Value::BigInt(b) => Ok(Some(if b.is_negative() { i64::MIN / 2 } else { i64::MAX / 2 })),
+            _ => self.index_value(v).map(Some).map_err(|_| {
+                Error::type_error("slice indices must be integers or None or have an __index__ method")
+            }),
+        }
+    }
+
+    /// Resolves a slice against a sequence length, as `slice.indices`.
+    pub fn slice_indices(&mut self, s: &SliceObj, len: usize) -> Res<SliceIdx> {
+        let len_i = len as i64;
+        let step = self.slice_part(&s.step)?.unwrap_or(1);
+        if step == 0 {
+            return Err(Error::value_error("slice step cannot be zero"));
+        }
+        let (lower, upper) = if step < 0 { (-1, len_i - 1) } else { (0, len_i) };
+        let clamp = |v: Option<i64>, default: i64| -> i64 {
+            match v {
+                None => default,
+                Some(i) if i < 0 => (i + len_i).max(lower),
+                Some(i) => i.min(upper),
+            }
+        };
+        let start = clamp(self.slice_part(&s.start)?, if step < 0 { upper } else { lower });
+        let stop = clamp(self.slice_part(&s.stop)?, if step < 0 { lower } else { upper });
+        let n = if step > 0 {
+            if stop > start {
+                (stop - start + step - 1) / step
+            } else {
+                0
+            }
+        } else if start > stop {
+            (start - stop - step - 1) / (-step)
+        } else {
+            0
+        };
+        Ok(SliceIdx {
+            start,
+            stop,
+            step,
+            len: n as usize,
+        })
+    }
+
+    /// Normalises a possibly negative index; None when out of range.
+    pub fn norm_index(&mut self, key: &Value, len: usize) -> Res<Option<usize>> {
+        let i = self.index_value(key)?;
+        let i = if i < 0 { i + len as i64 } else { i };
+        Ok(if i >= 0 && (i as usize) < len {
+            Some(i as usize)
+        } else {
+            None
+        })
+    }
+
+    pub fn getitem(&mut self, obj: &Value, key: &Value) -> Res<Value> {
+        match (obj, key) {
+            (Value::List(l), Value::Int(i)) => {
+                let items = l.items.borrow();
+                let n = items.len() as i64;
+                let j = if *i < 0 { i + n } else { *i };
+                if j >= 0 && j < n {
+                    return Ok(items[j as usize].clone());
+                }
+                return Err(Error::index_error("list index out of range"));
+            }
+            (Value::Dict(d), _) => {
+                return match self.dict_get(d, key)? {
+                    Some(v) => Ok(v),
+                    None => Err(Error::key_error(key.clone())),
+                };
+            }
+            _ => {}
+        }
+        if let Value::Slice(s) = key {
+            return self.get_slice(obj, s);
+        }
+        match obj {
+            Value::List(l) => {
+                let len = l.items.borrow().len();
+                match self.norm_index(key, len).map_err(|_| list_index_type("list", key))? {
+                    Some(i) => Ok(l.items.borrow()[i].clone()),
+                    None => Err(Error::index_error("list index out of range")),
+                }
+            }
+            Value::Tuple(t) => match self.norm_index(key, t.items.len()).map_err(|_| list_index_type("tuple", key))? {
+                Some(i) => Ok(t.items[i].clone()),
+                None => Err(Error::index_error("tuple index out of range")),
+            },
+            Value::Str(s) => {
+                let len = s.char_len();
+                match self.norm_index(key, len).map_err(|_| list_index_type("string", key))? {
+                    Some(i) => {
+                        let c = if s.is_ascii() {
+                            s.s[i..i + 1].to_string()
+                        } else {
+                            s.s.chars().nth(i).map(|c| c.to_string()).unwrap_or_default()
+                        };
+                        Ok(Value::string(c))
+                    }
+                    None => Err(Error::index_error("string index out of range")),
+                }
+            }
+            Value::Bytes(b) => match self.norm_index(key, b.len())? {
+                Some(i) => Ok(Value::Int(b[i] as i64)),
+                None => Err(Error::index_error("index out of range")),
+            },
+            Value::ByteArray(b) => {
+                let len = b.borrow().len();
+                match self.norm_index(key, len)? {
+                    Some(i) => Ok(Value::Int(b.borrow()[i] as i64)),
+                    None => Err(Error::index_error("bytearray index out of range")),
+                }
+            }
+            Value::Range(r) => {
+                let len = r.len() as usize;
+                match self.norm_index(key, len)? {
+                    Some(i) => Ok(Value::Int(r.start + r.step * i as i64)),
+                    None => Err(Error::index_error("range object index out of range")),
+                }
+            }
+            Value::Instance(i) => {
+                let name = self.intern("__getitem__");
+                if let Some(m) = i.class.lookup(&name) {
+                    return self.call(&m, &[obj.clone(), key.clone()], &[]);
+                }
+                if let Some(p) = super::ops::payload_of(obj) {
+                    if let (Value::Dict(d), true) = (&p, true) {
+                        if let Some(v) = self.dict_get(d, key)? {
+                            return Ok(v);
+                        }
+                        let missing = self.intern("__missing__");
+                        if let Some(m) = i.class.lookup(&missing) {
+                            return self.call(&m, &[obj.clone(), key.clone()], &[]);
+                        }
+                        return Err(Error::key_error(key.clone()));
+                    }
+                    return self.getitem(&p, key);
+                }
+                Err(not_subscriptable(obj))
+            }
+            Value::Class(c) => {
+                let name = self.intern("__class_getitem__");
+                if let Some(m) = c.lookup(&name) {
+                    return self.call(&m, &[key.clone()], &[]);
+                }
+                // `list[int]` style annotations evaluate to the class.
+                Ok(obj.clone())
+            }
+            Value::Object(o) => {
+                let o = o.clone();
+                let name = self.intern("__getitem__");
+                match o.class(self).and_then(|c| c.lookup(&name)) {
+                    Some(m) => self.call(&m, &[obj.clone(), key.clone()], &[]),
+                    None => Err(not_subscriptable(obj)),
+                }
+            }
+            _ => Err(not_subscriptable(obj)),
+        }
+    }
+
+    fn get_slice(&mut self, obj: &Value, s: &Rc<SliceObj>) -> Res<Value> {
+        match obj {
+            Value::List(l) => {
+                let items = l.items.borrow().clone();
+                let idx = self.slice_indices(s, items.len())?;
+                Ok(Value::list(idx.indices().map(|i| items[i].clone()).collect()))
+            }
+            Value::Tuple(t) => {
+                let idx = self.slice_indices(s, t.items.len())?;
+                if idx.step == 1 && idx.len == t.items.len() {
+                    return Ok(obj.clone());
+                }
+                Ok(Value::tuple(idx.indices().map(|i| t.items[i].clone()).collect()))
+            }
+            Value::Str(st) => {
+                if st.is_ascii() {
+                    let idx = self.slice_indices(s, st.s.len())?;
+                    if idx.step == 1 {
+                        let a = idx.start.max(0) as usize;
+                        return Ok(Value::str(&st.s[a..a + idx.len]));
+                    }
+                    let bytes = st.s.as_bytes();
+                    let out: String = idx.indices().map(|i| bytes[i] as char).collect();
+                    return Ok(Value::string(out));
+                }
+                let chars: Vec<char> = st.s.chars().collect();
+                let idx = self.slice_indices(s, chars.len())?;
+                Ok(Value::string(idx.indices().map(|i| chars[i]).collect()))
+            }
+            Value::Bytes(b) => {
+                let idx = self.slice_indices(s, b.len())?;
+                Ok(Value::bytes(idx.indices().map(|i| b[i]).collect()))
+            }
+            Value::ByteArray(b) => {
+                let data = b.borrow().clone();
+                let idx = self.slice_indices(s, data.len())?;
+                Ok(Value::ByteArray(Rc::new(std::cell::RefCell::new(
+                    idx.indices().map(|i| data[i]).collect(),
+                ))))
+            }
+            Value::Range(r) => {
+                let idx = self.slice_indices(s, r.len() as usize)?;
+                Ok(Value::Range(Rc::new(RangeObj {
+                    start: r.start + idx.start * r.step,
+                    stop: r.start + idx.stop * r.step,
+                    step: r.step * idx.step,
+                })))
+            }
+            _ => {
+                let key = Value::Slice(s.clone());
+                if let Value::Instance(i) = obj {
+                    let name = self.intern("__getitem__");
+                    if let Some(m) = i.class.lookup(&name) {
+                        return self.call(&m, &[obj.clone(), key], &[]);
+                    }
+                    if let Some(p) = super::ops::payload_of(obj) {
+                        return self.get_slice(&p, s);
+                    }
+                }
+                if let Value::Object(o) = obj {
+                    let o = o.clone();
+                    let name = self.intern("__getitem__");
+                    if let Some(m) = o.class(self).and_then(|c| c.lookup(&name)) {
+                        return self.call(&m, &[obj.clone(), key], &[]);
+                    }
+                }
+                Err(not_subscriptable(obj))
+            }
+        }
+    }
+
+    pub fn setitem(&mut self, obj: &Value, key: Value, v: Value) -> Res<()> {
+        match obj {
+            Value::Dict(d) => self.dict_set(d, key, v),
+            Value::List(l) => {
+                if let Value::Slice(s) = &key {
+                    let items = self.iterate(&v)?;
+                    return self.set_list_slice(l, s, items);
+                }
+                let len = l.items.borrow().len();
+                match self.norm_index(&key, len).map_err(|_| list_index_type("list", &key))? {
+                    Some(i) => {
+                        let old = std::mem::replace(&mut l.items.borrow_mut()[i], v);
+                        drop(old);
+                        Ok(())
+                    }
+                    None => Err(Error::index_error("list assignment index out of range")),
+                }
+            }
+            Value::ByteArray(b) => {
+                let len = b.borrow().len();
+                let x = self.index_value(&v)?;
+                if !(0..=255).contains(&x) {
+                    return Err(Error::value_error("byte must be in range(0, 256)"));
+                }
+                match self.norm_index(&key, len)? {
+                    Some(i) => {
+                        b.borrow_mut()[i] = x as u8;
+                        Ok(())
+                    }
+                    None => Err(Error::index_error("bytearray index out of range")),
+                }
+            }
+            Value::Instance(i) => {
+                let name = self.intern("__setitem__");
+                if let Some(m) = i.class.lookup(&name) {
+                    self.call(&m, &[obj.clone(), key, v], &[])?;
+                    return Ok(());
+                }
+                if let Some(p) = super::ops::payload_of(obj) {
+                    return self.setitem(&p, key, v);
+                }
+                Err(Error::type_error(format!(
+                    "'{}' object does not support item assignment",
+                    obj.type_name()
+                )))
+            }
+            Value::Object(o) => {
+                let o = o.clone();
+                let name = self.intern("__setitem__");
+                match o.class(self).and_then(|c| c.lookup(&name)) {
+                    Some(m) => {
+                        self.call(&m, &[obj.clone(), key, v], &[])?;
+                        Ok(())
+                    }
+                    None => Err(Error::type_error(format!(
+                        "'{}' object does not support item assignment",
+                        obj.type_name()
+                    ))),
+                }
+            }
+            _ => Err(Error::type_error(format!(
+                "'{}' object does not support item assignment",
+                obj.type_name()
+            ))),
+        }
+    }
+
+    fn set_list_slice(&mut self, l: &Rc<ListObj>, s: &SliceObj, items: Vec<Value>) -> Res<()> {
+        let len = l.items.borrow().len();
+        let idx = self.slice_indices(s, len)?;
+        let mut list = l.items.borrow_mut();
+        if idx.step == 1 {
+            let a = idx.start.max(0) as usize;
+            let b = (a + idx.len).max(a);
+            let removed: Vec<Value> = list.splice(a..b, items).collect();
+            drop(list);
+            drop(removed);
+            return Ok(());
+        }
+        if items.len() != idx.len {
+            return Err(Error::value_error(format!(
+                "attempt to assign sequence of size {} to extended slice of size {}",
+                items.len(),
+                idx.len
+            )));
+        }
+        for (i, v) in idx.indices().collect::<Vec<_>>().into_iter().zip(items) {
+            list[i] = v;
+        }
+        Ok(())
+    }
+
+    pub fn delitem(&mut self, obj: &Value, key: &Value) -> Res<()> {
+        match obj {
+            Value::Dict(d) => match self.dict_remove(d, key)? {
+                Some(_) => Ok(()),
+                None => Err(Error::key_error(key.clone())),
+            },
+            Value::List(l) => {
+                if let Value::Slice(s) = key {
+                    let len = l.items.borrow().len();
+                    let idx = self.slice_indices(s, len)?;
+                    let mut del: Vec<usize> = idx.indices().collect();
+                    del.sort_unstable();
+                    let mut list = l.items.borrow_mut();
+                    let mut removed = Vec::with_capacity(del.len());
+                    for i in del.into_iter().rev() {
+                        removed.push(list.remove(i));
+                    }
+                    drop(list);
+                    return Ok(());
+                }
+                let len = l.items.borrow().len();
+                match self.norm_index(key, len)? {
+                    Some(i) => {
+                        let v = l.items.borrow_mut().remove(i);
+                        drop(v);
+                        Ok(())
+                    }
+                    None => Err(Error::index_error("list assignment index out of range")),
+                }
+            }
+            Value::ByteArray(b) => {
+                let len = b.borrow().len();
+                match self.norm_index(key, len)? {
+                    Some(i) => {
+                        b.borrow_mut().remove(i);
+                        Ok(())
+                    }
+                    None => Err(Error::index_error("bytearray index out of range")),
+                }
+            }
+            Value::Instance(i) => {
+                let name = self.intern("__delitem__");
+                if let Some(m) = i.class.lookup(&name) {
+                    self.call(&m, &[obj.clone(), key.clone()], &[])?;
+                    return Ok(());
+                }
+                if let Some(p) = super::ops::payload_of(obj) {
+                    return self.delitem(&p, key);
+                }
+                Err(Error::type_error(format!(
+                    "'{}' object does not support item deletion",
+                    obj.type_name()
+                )))
+            }
+            Value::Object(o) => {
+                let o = o.clone();
+                let name = self.intern("__delitem__");
+                match o.class(self).and_then(|c| c.lookup(&name)) {
+                    Some(m) => {
+                        self.call(&m, &[obj.clone(), key.clone()], &[])?;
+                        Ok(())
+                    }
+                    None => Err(Error::type_error(format!(
+                        "'{}' object does not support item deletion",
+                        obj.type_name()
+                    ))),
+                }
+            }
+            _ => Err(Error::type_error(format!(
+                "'{}' object does not support item deletion",
+                obj.type_name()
+            ))),
+        }
+    }
+
+    /// The bytes of a bytes-like value.
+    pub fn bytes_of(&mut self, v: &Value) -> Res<Vec<u8>> {
+        match v {
+            Value::Bytes(b) => Ok((**b).clone()),
+            Value::ByteArray(b) => Ok(b.borrow().clone()),
+            _ => Err(Error::type_error(format!(
+                "a bytes-like object is required, not '{}'",
+                v.type_name()
+            ))),
+        }
+    }
+}
+
+fn not_subscriptable(obj: &Value) -> Error {
+    Error::type_error(format!("'{}' object is not subscriptable", obj.type_name()))
+}
+
+fn list_index_type(what: &str, key: &Value) -> Error {
+    Error::type_error(format!(
+        "{what} indices must be integers or slices, not {}",
+        key.type_name()
+    ))
+}

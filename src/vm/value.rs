@@ -1,0 +1,348 @@
+//! The value representation: a 16-byte enum whose small scalars (None,
+//! bools, 64-bit ints, floats) live inline and everything else is a
+//! reference-counted pointer. Reference cycles are reclaimed by the cycle
+//! collector in `gc.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+use num_bigint::BigInt;
+
+use super::dict::Dict;
+use super::object::*;
+
+/// A script value.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// The internal "no value" marker: an unbound local, an empty method
+    /// slot on the operand stack, a deleted dict entry. Never visible to
+    /// scripts.
+    #[default]
+    Undef,
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    BigInt(Rc<BigInt>),
+    Str(Rc<StrObj>),
+    Bytes(Rc<Vec<u8>>),
+    ByteArray(Rc<RefCell<Vec<u8>>>),
+    List(Rc<ListObj>),
+    Tuple(Rc<TupleObj>),
+    Dict(Rc<DictObj>),
+    Set(Rc<SetObj>),
+    FrozenSet(Rc<SetObj>),
+    Range(Rc<RangeObj>),
+    Slice(Rc<SliceObj>),
+    Function(Rc<FunctionObj>),
+    Native(Rc<NativeFn>),
+    BoundMethod(Rc<BoundMethodObj>),
+    Class(Rc<ClassObj>),
+    Instance(Rc<InstanceObj>),
+    Module(Rc<ModuleObj>),
+    Generator(Rc<GeneratorObj>),
+    Cell(Rc<CellObj>),
+    /// A compiled code object (a constant of MakeFunction).
+    Code(Rc<crate::bytecode::Code>),
+    /// Iterators, StringIO, deque and other natively implemented objects.
+    Object(Rc<dyn NativeObject>),
+}
+
+/// An immutable string with its hash and character count cached.
+pub struct StrObj {
+    pub s: Box<str>,
+    hash: Cell<u64>,
+    /// Number of chars, or usize::MAX while unknown.
+    nchars: Cell<usize>,
+}
+
+impl StrObj {
+    pub fn new(s: impl Into<Box<str>>) -> StrObj {
+        StrObj {
+            s: s.into(),
+            hash: Cell::new(0),
+            nchars: Cell::new(usize::MAX),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.s
+    }
+    pub fn hash_code(&self) -> u64 {
+        let h = self.hash.get();
+        if h != 0 {
+            return h;
+        }
+        let mut hasher = rustc_hash::FxHasher::default();
+        self.s.as_bytes().hash(&mut hasher);
+        let h = hasher.finish() | 1;
+        self.hash.set(h);
+        h
+    }
+    pub fn char_len(&self) -> usize {
+        let n = self.nchars.get();
+        if n != usize::MAX {
+            return n;
+        }
+        let n = if self.s.is_ascii() {
+            self.s.len()
+        } else {
+            self.s.chars().count()
+        };
+        self.nchars.set(n);
+        n
+    }
+    pub fn is_ascii(&self) -> bool {
+        self.char_len() == self.s.len()
+    }
+}
+
+impl PartialEq for StrObj {
+    fn eq(&self, other: &StrObj) -> bool {
+        std::ptr::eq(self, other)
+            || (self.hash_code() == other.hash_code() && self.s == other.s)
+    }
+}
+impl Eq for StrObj {}
+impl Hash for StrObj {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash_code());
+    }
+}
+impl fmt::Debug for StrObj {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "{:?}", &*self.s)
+    }
+}
+
+/// A name: an attribute, global or keyword-argument name.
+pub type Sym = Rc<StrObj>;
+
+/// A hash map keyed by names, hashing with the cached string hash.
+pub type SymMap<V> = hashbrown::HashMap<Sym, V, SymHashBuilder>;
+
+#[derive(Clone, Copy, Default)]
+pub struct SymHashBuilder;
+impl std::hash::BuildHasher for SymHashBuilder {
+    type Hasher = IdentityHasher;
+    fn build_hasher(&self) -> IdentityHasher {
+        IdentityHasher(0)
+    }
+}
+/// Passes the precomputed string hash straight through.
+pub struct IdentityHasher(u64);
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub fn new_symmap<V>() -> SymMap<V> {
+    SymMap::with_hasher(SymHashBuilder)
+}
+
+pub struct ListObj {
+    pub items: RefCell<Vec<Value>>,
+}
+pub struct TupleObj {
+    pub items: Box<[Value]>,
+}
+pub struct DictObj {
+    pub d: RefCell<Dict>,
+}
+/// Sets reuse the dict table with `None` values.
+pub struct SetObj {
+    pub d: RefCell<Dict>,
+}
+pub struct RangeObj {
+    pub start: i64,
+    pub stop: i64,
+    pub step: i64,
+}
+impl RangeObj {
+    pub fn len(&self) -> i64 {
+        let (start, stop, step) = (self.start as i128, self.stop as i128, self.step as i128);
+        let n = if step > 0 && start < stop {
+            (stop - start + step - 1) / step
+        } else if step < 0 && start > stop {
+            (start - stop - step - 1) / (-step)
+        } else {
+            0
+        };
+        n as i64
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+pub struct SliceObj {
+    pub start: Value,
+    pub stop: Value,
+    pub step: Value,
+}
+pub struct CellObj {
+    pub value: RefCell<Value>,
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::new(StrObj::new(s)))
+    }
+    pub fn string(s: String) -> Value {
+        Value::Str(Rc::new(StrObj::new(s)))
+    }
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(Rc::new(ListObj {
+            items: RefCell::new(items),
+        }))
+    }
+    pub fn tuple(items: Vec<Value>) -> Value {
+        Value::Tuple(Rc::new(TupleObj {
+            items: items.into_boxed_slice(),
+        }))
+    }
+    pub fn dict(d: Dict) -> Value {
+        Value::Dict(Rc::new(DictObj { d: RefCell::new(d) }))
+    }
+    pub fn set(d: Dict) -> Value {
+        Value::Set(Rc::new(SetObj { d: RefCell::new(d) }))
+    }
+    pub fn frozenset(d: Dict) -> Value {
+        Value::FrozenSet(Rc::new(SetObj { d: RefCell::new(d) }))
+    }
+    pub fn bytes(b: Vec<u8>) -> Value {
+        Value::Bytes(Rc::new(b))
+    }
+    pub fn bigint(b: BigInt) -> Value {
+        use num_traits::ToPrimitive;
+        match b.to_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::BigInt(Rc::new(b)),
+        }
+    }
+    pub fn object(o: impl NativeObject + 'static) -> Value {
+        Value::Object(Rc::new(o))
+    }
+    pub fn cell(v: Value) -> Value {
+        Value::Cell(Rc::new(CellObj {
+            value: RefCell::new(v),
+        }))
+    }
+
+    pub fn is_none(&self) -> bool {
+        matches!(self, Value::None)
+    }
+    pub fn is_undef(&self) -> bool {
+        matches!(self, Value::Undef)
+    }
+
+    /// The name of the value's type as `type(v).__name__` gives it.
+    pub fn type_name(&self) -> String {
+        match self {
+            Value::Instance(i) => i.class.name.as_str().to_string(),
+            Value::Object(o) => o.type_name().to_string(),
+            _ => self.builtin_type_name().to_string(),
+        }
+    }
+
+    pub fn builtin_type_name(&self) -> &'static str {
+        match self {
+            Value::Undef => "<undefined>",
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::ByteArray(_) => "bytearray",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Set(_) => "set",
+            Value::FrozenSet(_) => "frozenset",
+            Value::Range(_) => "range",
+            Value::Slice(_) => "slice",
+            Value::Function(_) => "function",
+            Value::Native(_) => "builtin_function_or_method",
+            Value::BoundMethod(_) => "method",
+            Value::Class(_) => "type",
+            Value::Instance(_) => "object",
+            Value::Module(_) => "module",
+            Value::Generator(_) => "generator",
+            Value::Cell(_) => "cell",
+            Value::Code(_) => "code",
+            Value::Object(_) => "object",
+        }
+    }
+
+    /// Identity: `a is b`.
+    pub fn is(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::None, Value::None) | (Value::Undef, Value::Undef) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            _ => match (self.ptr(), other.ptr()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        }
+    }
+
+    /// The address of a heap value, used for identity and `id()`.
+    pub fn ptr(&self) -> Option<usize> {
+        Some(match self {
+            Value::BigInt(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Str(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Bytes(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::ByteArray(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::List(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Tuple(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Dict(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Set(r) | Value::FrozenSet(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Range(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Slice(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Function(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Native(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::BoundMethod(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Class(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Instance(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Module(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Generator(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Cell(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Code(r) => Rc::as_ptr(r) as *const u8 as usize,
+            Value::Object(r) => Rc::as_ptr(r) as *const u8 as usize,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(&s.s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Value::Undef => write!(f, "<undef>"),
+            Value::None => write!(f, "None"),
+            Value::Bool(b) => write!(f, "{}", if *b { "True" } else { "False" }),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Str(s) => write!(f, "{:?}", &*s.s),
+            other => write!(f, "<{}>", other.builtin_type_name()),
+        }
+    }
+}
