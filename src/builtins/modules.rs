@@ -15,7 +15,15 @@ pub fn create(vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         "sys" => sys_module(vm),
         "builtins" => return Ok(Some(Value::Module(vm.builtins.clone()))),
         "__future__" => vm.new_module("__future__", None),
-        _ => return Ok(None),
+        _ => {
+            if let Some(m) = super::stdlib_num::create(vm, name)? {
+                m
+            } else if let Some(m) = super::stdlib_data::create(vm, name)? {
+                m
+            } else {
+                return Ok(None);
+            }
+        }
     };
     Ok(Some(Value::Module(m)))
 }
