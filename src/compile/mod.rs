@@ -309,7 +309,7 @@ impl<'a> Builder<'a> {
         self.span = span;
         match self.table.access(self.scope, n) {
             Access::Fast => {
-                let s = self.slots[n];
+                let s = self.add_slot(n);
                 self.emit(Op::LoadFast(s));
             }
             Access::Deref => {
@@ -334,7 +334,7 @@ impl<'a> Builder<'a> {
     fn store_name(&mut self, n: &Name) {
         match self.table.access(self.scope, n) {
             Access::Fast => {
-                let s = self.slots[n];
+                let s = self.add_slot(n);
                 self.emit(Op::StoreFast(s));
             }
             Access::Deref => {
@@ -359,7 +359,7 @@ impl<'a> Builder<'a> {
     fn delete_name(&mut self, n: &Name) {
         match self.table.access(self.scope, n) {
             Access::Fast => {
-                let s = self.slots[n];
+                let s = self.add_slot(n);
                 self.emit(Op::DeleteFast(s));
             }
             Access::Deref => {
@@ -383,7 +383,8 @@ impl<'a> Builder<'a> {
 
     /// The slot holding the cell for [n]: an own cell or a free variable.
     fn slot_of_cell(&mut self, n: &Name) -> u32 {
-        self.slots[n]
+        // A missing slot only happens after a reported scope error.
+        self.add_slot(n)
     }
 
     // ----- nested code objects ----------------------------------------
@@ -489,7 +490,7 @@ impl<'a> Builder<'a> {
     fn cell_prologue(&mut self) {
         let cells = self.table.scopes[self.scope].cells.clone();
         for n in &cells {
-            let s = self.slots[n];
+            let s = self.add_slot(n);
             self.emit(Op::MakeCell(s));
         }
     }

@@ -453,10 +453,14 @@ impl Vm {
                 let f = super::descr::static_inner(o);
                 self.call(&f, &full, kw)?
             }
-            Some(Value::Native(n)) => {
-                // A user class deriving from a built-in type with a native
-                // constructor (int, str, tuple): build the native value and
-                // wrap it.
+            Some(Value::Native(n))
+                if matches!(
+                    cls.builtin,
+                    Builtin::Int | Builtin::Float | Builtin::Str | Builtin::Tuple | Builtin::Bytes | Builtin::FrozenSet
+                ) =>
+            {
+                // A user class deriving from an immutable built-in type:
+                // build the native value and wrap it.
                 let base_val = (n.func)(self, &full, kw)?;
                 let inst = self.new_instance(cls);
                 if let Value::Instance(i) = &inst {
@@ -464,7 +468,14 @@ impl Vm {
                 }
                 inst
             }
-            _ => self.new_instance(cls),
+            _ => {
+                let inst = self.new_instance(cls);
+                if cls.builtin == Builtin::BaseException {
+                    let a = Value::tuple(args.to_vec());
+                    super::exc::with_exc_data(&inst, |d| *d.args.borrow_mut() = a);
+                }
+                inst
+            }
         };
         // Only initialise instances of this class.
         let is_inst = match &obj {
