@@ -15,6 +15,7 @@ impl Vm {
     /// Executes a call instruction: the callable and [argc] arguments (the
     /// last ones named by [kwnames], a tuple) are on the stack. Returns true
     /// when a script frame was pushed and the loop must switch to it.
+    #[inline]
     pub fn call_op(&mut self, argc: usize, kwnames: Option<Value>) -> Res<bool> {
         let fpos = self.stack.len() - argc - 1;
         if kwnames.is_none() {
@@ -124,6 +125,7 @@ impl Vm {
 
     /// Sets up a frame whose arguments already sit on the stack at
     /// [base]; the stack is cut back to [floor] when it returns.
+    #[inline(always)]
     fn push_frame_in_place(
         &mut self,
         f: &Rc<FunctionObj>,
@@ -141,6 +143,7 @@ impl Vm {
         self.push_frame_record(f, base, floor, resume)
     }
 
+    #[inline(always)]
     fn push_frame_record(
         &mut self,
         f: &Rc<FunctionObj>,

@@ -110,7 +110,11 @@ impl Vm {
     pub fn run(&mut self, stop: usize) -> Res<Value> {
         'frames: loop {
             let fi = self.frames.len() - 1;
-            let code: Rc<Code> = self.frames[fi].code.clone();
+            // SAFETY: the frame record at `fi` owns an `Rc` to its code and
+            // stays on the frame list while this iteration uses `code`:
+            // every path that pops or moves it `continue`s 'frames (or
+            // returns) at once.
+            let code: &Code = unsafe { &*Rc::as_ptr(&self.frames[fi].code) };
             let base = self.frames[fi].base;
             let mut ip = self.frames[fi].ip;
             let ops: &[Op] = &code.ops;
@@ -149,7 +153,7 @@ impl Vm {
                     Op::LoadFast(i) => {
                         let v = self.stack[base + i as usize].clone();
                         if v.is_undef() {
-                            throw!(self.unbound_local(&code, i));
+                            throw!(self.unbound_local(code, i));
                         }
                         self.stack.push(v);
                     }
@@ -159,7 +163,7 @@ impl Vm {
                     }
                     Op::DeleteFast(i) => {
                         if self.stack[base + i as usize].is_undef() {
-                            throw!(self.unbound_local(&code, i));
+                            throw!(self.unbound_local(code, i));
                         }
                         self.stack[base + i as usize] = Value::Undef;
                     }
@@ -169,7 +173,7 @@ impl Vm {
                             _ => Value::Undef,
                         };
                         if v.is_undef() {
-                            throw!(self.unbound_free(&code, i));
+                            throw!(self.unbound_free(code, i));
                         }
                         self.stack.push(v);
                     }
@@ -196,7 +200,7 @@ impl Vm {
                         self.stack.push(v);
                     }
                     Op::LoadGlobal(i) => {
-                        let v = self.load_global(&code, fi, i);
+                        let v = self.load_global(code, fi, i);
                         match v {
                             Some(v) => self.stack.push(v),
                             None => throw!(self.name_error(&code.names[i as usize])),
@@ -204,7 +208,7 @@ impl Vm {
                     }
                     Op::StoreGlobal(i) => {
                         let v = pop!(self);
-                        self.store_global(&code, fi, i, v);
+                        self.store_global(code, fi, i, v);
                     }
                     Op::DeleteGlobal(i) => {
                         let name = code.names[i as usize].clone();
@@ -216,17 +220,17 @@ impl Vm {
                     }
                     Op::LoadName(i) => {
                         sync!();
-                        let v = tri!(self.load_name(fi, &code, i));
+                        let v = tri!(self.load_name(fi, code, i));
                         self.stack.push(v);
                     }
                     Op::StoreName(i) => {
                         let v = pop!(self);
                         sync!();
-                        tri!(self.store_name(fi, &code, i, v));
+                        tri!(self.store_name(fi, code, i, v));
                     }
                     Op::DeleteName(i) => {
                         sync!();
-                        tri!(self.delete_name(fi, &code, i));
+                        tri!(self.delete_name(fi, code, i));
                     }
                     Op::LoadAttr(i) => {
                         let obj = pop!(self);
@@ -667,7 +671,7 @@ impl Vm {
                     }
                     Op::MakeFunction(c, flags) => {
                         sync!();
-                        let f = tri!(self.make_function(&code, fi, c, flags));
+                        let f = tri!(self.make_function(code, fi, c, flags));
                         self.stack.push(f);
                     }
                     Op::Return => {
@@ -811,7 +815,7 @@ impl Vm {
 
     // ----- globals and names ------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn load_global(&mut self, code: &Code, fi: usize, i: u32) -> Option<Value> {
         let cache = &code.global_cache[i as usize];
         let globals = &self.frames[fi].globals;

@@ -14,7 +14,7 @@ use super::dict::Dict;
 use super::object::*;
 
 /// A script value.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub enum Value {
     /// The internal "no value" marker: an unbound local, an empty method
     /// slot on the operand stack, a deleted dict entry. Never visible to
@@ -48,6 +48,41 @@ pub enum Value {
     Code(Rc<crate::bytecode::Code>),
     /// Iterators, StringIO, deque and other natively implemented objects.
     Object(Rc<dyn NativeObject>),
+}
+
+impl Clone for Value {
+    /// Written out so the scalar cases inline into the dispatch loop.
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        match self {
+            Value::Int(i) => Value::Int(*i),
+            Value::Undef => Value::Undef,
+            Value::None => Value::None,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Float(f) => Value::Float(*f),
+            Value::BigInt(r) => Value::BigInt(Rc::clone(r)),
+            Value::Str(r) => Value::Str(Rc::clone(r)),
+            Value::Bytes(r) => Value::Bytes(Rc::clone(r)),
+            Value::ByteArray(r) => Value::ByteArray(Rc::clone(r)),
+            Value::List(r) => Value::List(Rc::clone(r)),
+            Value::Tuple(r) => Value::Tuple(Rc::clone(r)),
+            Value::Dict(r) => Value::Dict(Rc::clone(r)),
+            Value::Set(r) => Value::Set(Rc::clone(r)),
+            Value::FrozenSet(r) => Value::FrozenSet(Rc::clone(r)),
+            Value::Range(r) => Value::Range(Rc::clone(r)),
+            Value::Slice(r) => Value::Slice(Rc::clone(r)),
+            Value::Function(r) => Value::Function(Rc::clone(r)),
+            Value::Native(r) => Value::Native(Rc::clone(r)),
+            Value::BoundMethod(r) => Value::BoundMethod(Rc::clone(r)),
+            Value::Class(r) => Value::Class(Rc::clone(r)),
+            Value::Instance(r) => Value::Instance(Rc::clone(r)),
+            Value::Module(r) => Value::Module(Rc::clone(r)),
+            Value::Generator(r) => Value::Generator(Rc::clone(r)),
+            Value::Cell(r) => Value::Cell(Rc::clone(r)),
+            Value::Code(r) => Value::Code(Rc::clone(r)),
+            Value::Object(r) => Value::Object(Rc::clone(r)),
+        }
+    }
 }
 
 /// An immutable string with its hash and character count cached.
