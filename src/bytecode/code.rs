@@ -36,6 +36,9 @@ pub const FLAG_NONATOMIC: u32 = 8;
 pub const FLAG_CLASS_BODY: u32 = 16;
 /// Module top level: plain names are globals.
 pub const FLAG_MODULE: u32 = 32;
+/// Only plain positional parameters and not a generator: a call with
+/// exactly `argcount` positional arguments needs no binding work.
+pub const FLAG_SIMPLE: u32 = 64;
 
 pub struct Code {
     pub name: Sym,

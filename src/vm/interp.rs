@@ -13,6 +13,7 @@ use super::frame::{Block, Frame, Resume};
 use super::object::*;
 use super::types::Types;
 use super::value::*;
+use crate::bytecode::code::FLAG_SIMPLE;
 use crate::bytecode::{Code, Op};
 use crate::syntax::ast::{BinOp, CmpOp};
 
@@ -58,10 +59,7 @@ pub const MAX_NATIVE_DEPTH: usize = 200;
 
 macro_rules! pop {
     ($vm:expr) => {
-        match $vm.stack.pop() {
-            Some(v) => v,
-            None => Value::Undef,
-        }
+        $vm.spop()
     };
 }
 
@@ -147,15 +145,15 @@ impl Vm {
                 ip += 1;
                 match op {
                     Op::Nop => {}
-                    Op::LoadConst(i) => self.stack.push(code.consts[i as usize].clone()),
-                    Op::LoadNone => self.stack.push(Value::None),
-                    Op::LoadInt(i) => self.stack.push(Value::Int(i as i64)),
+                    Op::LoadConst(i) => self.spush(code.consts[i as usize].clone()),
+                    Op::LoadNone => self.spush(Value::None),
+                    Op::LoadInt(i) => self.spush(Value::Int(i as i64)),
                     Op::LoadFast(i) => {
                         let v = self.stack[base + i as usize].clone();
                         if v.is_undef() {
                             throw!(self.unbound_local(code, i));
                         }
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
@@ -175,7 +173,7 @@ impl Vm {
                         if v.is_undef() {
                             throw!(self.unbound_free(code, i));
                         }
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::StoreDeref(i) => {
                         let v = pop!(self);
@@ -197,12 +195,12 @@ impl Vm {
                     }
                     Op::LoadClosure(i) => {
                         let v = self.stack[base + i as usize].clone();
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::LoadGlobal(i) => {
                         let v = self.load_global(code, fi, i);
                         match v {
-                            Some(v) => self.stack.push(v),
+                            Some(v) => self.spush(v),
                             None => throw!(self.name_error(&code.names[i as usize])),
                         }
                     }
@@ -221,7 +219,7 @@ impl Vm {
                     Op::LoadName(i) => {
                         sync!();
                         let v = tri!(self.load_name(fi, code, i));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::StoreName(i) => {
                         let v = pop!(self);
@@ -236,7 +234,7 @@ impl Vm {
                         let obj = pop!(self);
                         sync!();
                         let v = tri!(self.getattr(&obj, &code.names[i as usize]));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::StoreAttr(i) => {
                         let obj = pop!(self);
@@ -253,15 +251,15 @@ impl Vm {
                         let obj = pop!(self);
                         sync!();
                         let (f, recv) = tri!(self.load_method(obj, &code.names[i as usize]));
-                        self.stack.push(f);
-                        self.stack.push(recv);
+                        self.spush(f);
+                        self.spush(recv);
                     }
                     Op::Subscr => {
                         let key = pop!(self);
                         let obj = pop!(self);
                         sync!();
                         let v = tri!(self.getitem(&obj, &key));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::StoreSubscr => {
                         let key = pop!(self);
@@ -281,14 +279,14 @@ impl Vm {
                     }
                     Op::Dup => {
                         let v = self.stack[self.stack.len() - 1].clone();
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::DupTwo => {
                         let n = self.stack.len();
                         let a = self.stack[n - 2].clone();
                         let b = self.stack[n - 1].clone();
-                        self.stack.push(a);
-                        self.stack.push(b);
+                        self.spush(a);
+                        self.spush(b);
                     }
                     Op::Rot2 => {
                         let n = self.stack.len();
@@ -389,19 +387,19 @@ impl Vm {
                         let a = pop!(self);
                         sync!();
                         let v = tri!(self.unary_neg(a));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::Pos => {
                         let a = pop!(self);
                         sync!();
                         let v = tri!(self.unary_pos(a));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::Invert => {
                         let a = pop!(self);
                         sync!();
                         let v = tri!(self.unary_invert(a));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::Not => {
                         let a = pop!(self);
@@ -412,7 +410,7 @@ impl Vm {
                                 tri!(self.truthy(&a))
                             }
                         };
-                        self.stack.push(Value::Bool(!t));
+                        self.spush(Value::Bool(!t));
                     }
                     Op::Jump(t) => ip = t as usize,
                     Op::PopJumpIfFalse(t) => {
@@ -496,7 +494,7 @@ impl Vm {
                         let v = pop!(self);
                         sync!();
                         let it = tri!(self.get_iter(&v));
-                        self.stack.push(it);
+                        self.spush(it);
                     }
                     Op::ForIter(exit) => {
                         let n = self.stack.len() - 1;
@@ -513,7 +511,7 @@ impl Vm {
                         sync!();
                         let it = self.stack[n].clone();
                         match tri!(self.iter_next(&it)) {
-                            Some(v) => self.stack.push(v),
+                            Some(v) => self.spush(v),
                             None => {
                                 self.stack.pop();
                                 ip = exit as usize;
@@ -523,26 +521,26 @@ impl Vm {
                     Op::BuildTuple(n) => {
                         let at = self.stack.len() - n as usize;
                         let items: Vec<Value> = self.stack.drain(at..).collect();
-                        self.stack.push(Value::tuple(items));
+                        self.spush(Value::tuple(items));
                     }
                     Op::BuildList(n) => {
                         let at = self.stack.len() - n as usize;
                         let items: Vec<Value> = self.stack.drain(at..).collect();
-                        self.stack.push(Value::list(items));
+                        self.spush(Value::list(items));
                     }
                     Op::BuildSet(n) => {
                         let at = self.stack.len() - n as usize;
                         let items: Vec<Value> = self.stack.drain(at..).collect();
                         sync!();
                         let s = tri!(self.new_set(items));
-                        self.stack.push(s);
+                        self.spush(s);
                     }
                     Op::BuildMap(n) => {
                         let at = self.stack.len() - 2 * n as usize;
                         let items: Vec<Value> = self.stack.drain(at..).collect();
                         sync!();
                         let d = tri!(self.new_dict_from_pairs(items));
-                        self.stack.push(d);
+                        self.spush(d);
                     }
                     Op::BuildString(n) => {
                         let at = self.stack.len() - n as usize;
@@ -552,13 +550,13 @@ impl Vm {
                                 s.push_str(&x.s);
                             }
                         }
-                        self.stack.push(Value::string(s));
+                        self.spush(Value::string(s));
                     }
                     Op::BuildSlice(n) => {
                         let step = if n == 3 { pop!(self) } else { Value::None };
                         let stop_ = pop!(self);
                         let start = pop!(self);
-                        self.stack.push(Value::Slice(Rc::new(SliceObj {
+                        self.spush(Value::Slice(Rc::new(SliceObj {
                             start,
                             stop: stop_,
                             step,
@@ -614,7 +612,7 @@ impl Vm {
                         let l = pop!(self);
                         if let Value::List(l) = l {
                             let items = std::mem::take(&mut *l.items.borrow_mut());
-                            self.stack.push(Value::tuple(items));
+                            self.spush(Value::tuple(items));
                         }
                     }
                     Op::UnpackSequence(n) => {
@@ -632,11 +630,45 @@ impl Vm {
                         let v = pop!(self);
                         sync!();
                         let s = tri!(self.format_field(v, conv, spec));
-                        self.stack.push(s);
+                        self.spush(s);
                     }
                     Op::Call { argc, .. } => {
+                        let argc = argc as usize;
+                        let fpos = self.stack.len() - argc - 1;
+                        if let Value::Function(f) = &self.stack[fpos] {
+                            let c = &*f.code;
+                            if c.flags & FLAG_SIMPLE != 0
+                                && argc == c.argcount as usize
+                                && self.frames.len() < self.recursion_limit
+                            {
+                                let nlocals = c.nlocals as usize;
+                                let frame = Frame {
+                                    code: f.code.clone(),
+                                    ip: 0,
+                                    base: fpos + 1,
+                                    floor: fpos,
+                                    globals: f.globals.clone(),
+                                    blocks: Vec::new(),
+                                    namespace: None,
+                                    generator: None,
+                                    resume: Resume::Normal,
+                                    handled_base: self.handled.len(),
+                                };
+                                if c.nfree > 0 || nlocals > argc {
+                                    let fs = fpos + 1 + c.free_start as usize;
+                                    let f = f.clone();
+                                    self.stack.resize(fpos + 1 + nlocals, Value::Undef);
+                                    for (i, cell) in f.closure.iter().enumerate() {
+                                        self.stack[fs + i] = cell.clone();
+                                    }
+                                }
+                                sync!();
+                                self.frames.push(frame);
+                                continue 'frames;
+                            }
+                        }
                         sync!();
-                        if tri!(self.call_op(argc as usize, None)) {
+                        if tri!(self.call_op(argc, None)) {
                             continue 'frames;
                         }
                     }
@@ -672,10 +704,22 @@ impl Vm {
                     Op::MakeFunction(c, flags) => {
                         sync!();
                         let f = tri!(self.make_function(code, fi, c, flags));
-                        self.stack.push(f);
+                        self.spush(f);
                     }
                     Op::Return => {
                         let v = pop!(self);
+                        let f = &self.frames[fi];
+                        if fi > stop
+                            && f.resume == Resume::Normal
+                            && f.generator.is_none()
+                            && f.handled_base == self.handled.len()
+                        {
+                            let floor = f.floor;
+                            self.stack.truncate(floor);
+                            self.frames.pop();
+                            self.spush(v);
+                            continue 'frames;
+                        }
                         sync!();
                         match self.do_return(v, stop) {
                             Ok(Some(v)) => return Ok(v),
@@ -699,7 +743,7 @@ impl Vm {
                         let mgr = pop!(self);
                         sync!();
                         let (exit, entered) = tri!(self.enter_with(mgr));
-                        self.stack.push(exit);
+                        self.spush(exit);
                         let sp = (self.stack.len() - base) as u32;
                         let handled = self.handled.len() as u32;
                         self.frames[fi].blocks.push(Block {
@@ -707,7 +751,7 @@ impl Vm {
                             sp,
                             handled,
                         });
-                        self.stack.push(entered);
+                        self.spush(entered);
                     }
                     Op::PopBlock => {
                         self.frames[fi].blocks.pop();
@@ -733,7 +777,7 @@ impl Vm {
                         let exc = self.stack[self.stack.len() - 1].clone();
                         sync!();
                         let m = tri!(self.exception_matches(&exc, &t));
-                        self.stack.push(Value::Bool(m));
+                        self.spush(Value::Bool(m));
                     }
                     Op::WithExitNormal => {
                         let exit = pop!(self);
@@ -749,7 +793,7 @@ impl Vm {
                         let tb = self.traceback_value(&exc);
                         let r = tri!(self.call(&exit, &[Value::Class(t), exc, tb], &[]));
                         let b = tri!(self.truthy(&r));
-                        self.stack.push(Value::Bool(b));
+                        self.spush(Value::Bool(b));
                     }
                     Op::YieldValue => {
                         let v = pop!(self);
@@ -776,13 +820,13 @@ impl Vm {
                         let fromlist = pop!(self);
                         sync!();
                         let m = tri!(self.import_op(fi, &code.names[i as usize], fromlist, level));
-                        self.stack.push(m);
+                        self.spush(m);
                     }
                     Op::ImportFrom(i) => {
                         let m = self.stack[self.stack.len() - 1].clone();
                         sync!();
                         let v = tri!(self.import_from(&m, &code.names[i as usize]));
-                        self.stack.push(v);
+                        self.spush(v);
                     }
                     Op::ImportStar => {
                         let m = pop!(self);
@@ -791,11 +835,11 @@ impl Vm {
                     }
                     Op::LoadBuildClass => {
                         let f = self.builtins.get_str("__build_class__").unwrap_or(Value::None);
-                        self.stack.push(f);
+                        self.spush(f);
                     }
                     Op::LoadAssertionError => {
                         let c = self.types.exc(ExcType::AssertionError);
-                        self.stack.push(Value::Class(c));
+                        self.spush(Value::Class(c));
                     }
                     Op::PrintExpr => {
                         let v = pop!(self);
@@ -811,6 +855,28 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Pushes on the value stack; the grow path is kept out of line.
+    #[inline(always)]
+    pub fn spush(&mut self, v: Value) {
+        if self.stack.len() == self.stack.capacity() {
+            self.grow_stack();
+        }
+        self.stack.push(v);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow_stack(&mut self) {
+        self.stack.reserve(self.stack.capacity().max(256));
+    }
+
+    /// Pops the value stack (Undef if empty, which correct bytecode never
+    /// does).
+    #[inline(always)]
+    pub fn spop(&mut self) -> Value {
+        self.stack.pop().unwrap_or(Value::Undef)
     }
 
     // ----- globals and names ------------------------------------------
@@ -936,7 +1002,7 @@ impl Vm {
                 if at_stop {
                     return Ok(Some(v));
                 }
-                self.stack.push(v);
+                self.spush(v);
             }
             Resume::Init => {
                 if !v.is_none() {
@@ -960,7 +1026,7 @@ impl Vm {
             }
             Resume::YieldFrom(target) => {
                 self.stack.pop();
-                self.stack.push(v);
+                self.spush(v);
                 if let Some(caller) = self.frames.last_mut() {
                     caller.ip = target as usize;
                 }
@@ -1004,7 +1070,7 @@ impl Vm {
                     if self.frames.len() == stop {
                         return Some(v);
                     }
-                    self.stack.push(std::mem::take(&mut v));
+                    self.spush(std::mem::take(&mut v));
                     return None;
                 }
             }
@@ -1025,7 +1091,7 @@ impl Vm {
                 return Ok(None);
             }
             self.stack.pop();
-            self.stack.push(Value::None);
+            self.spush(Value::None);
             if let Some(f) = self.frames.last_mut() {
                 f.ip = target as usize;
             }
@@ -1047,7 +1113,7 @@ impl Vm {
             }
             Ok(None) => {
                 self.stack.pop();
-                self.stack.push(Value::None);
+                self.spush(Value::None);
                 if let Some(f) = self.frames.last_mut() {
                     f.ip = target as usize;
                 }
@@ -1056,7 +1122,7 @@ impl Vm {
             Err(e) => {
                 if let Some(v) = self.stop_iteration_value(&e) {
                     self.stack.pop();
-                    self.stack.push(v);
+                    self.spush(v);
                     if let Some(f) = self.frames.last_mut() {
                         f.ip = target as usize;
                     }
@@ -1111,7 +1177,7 @@ impl Vm {
         frame.generator = Some(g.clone());
         self.stack.extend(st.saved.drain(..));
         if st.started {
-            self.stack.push(send.unwrap_or(Value::None));
+            self.spush(send.unwrap_or(Value::None));
         }
         st.started = true;
         st.running = true;
