@@ -17,13 +17,19 @@ const DEFAULT_TIMEOUT_SECS: u64 = 10;
 
 fn main() {
     let args = Arguments::from_args();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest.join("tests");
     let mut files = Vec::new();
     collect_scripts(&root, &mut files);
     files.sort();
+    // Every example is a test too; its trials are named `examples/...`.
+    let mut examples = Vec::new();
+    collect_scripts(&manifest.join("examples"), &mut examples);
+    examples.sort();
     let trials = files
         .into_iter()
         .filter_map(|path| make_trial(&root, path))
+        .chain(examples.into_iter().filter_map(|path| make_trial(manifest, path)))
         .collect();
     libtest_mimic::run(&args, trials).exit();
 }
