@@ -46,7 +46,11 @@ pub fn render(
         .with_message(message)
         .with_labels(labels)
         .with_notes(notes.to_vec());
-    let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+    let mut buffer = if color {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
     let config = term::Config::default();
     if term::emit(&mut buffer, &config, &file, &diagnostic).is_err() {
         // Only I/O into a memory buffer can fail here; fall back to a line.
@@ -56,8 +60,16 @@ pub fn render(
 }
 
 /// Render a syntax error under its Python exception name.
-pub fn render_syntax_error(file_name: &str, source: &str, err: &SyntaxError, color: bool) -> String {
-    let secondary = err.label.as_ref().map(|(span, text)| (*span, text.as_str()));
+pub fn render_syntax_error(
+    file_name: &str,
+    source: &str,
+    err: &SyntaxError,
+    color: bool,
+) -> String {
+    let secondary = err
+        .label
+        .as_ref()
+        .map(|(span, text)| (*span, text.as_str()));
     render(
         file_name,
         source,
@@ -98,7 +110,10 @@ mod tests {
         let src = "x = (1,\n     2]\n";
         let err = parse(src).unwrap_err();
         let text = render_syntax_error("t.con", src, &err, false);
-        assert!(text.starts_with("error[SyntaxError]: closing parenthesis"), "{text}");
+        assert!(
+            text.starts_with("error[SyntaxError]: closing parenthesis"),
+            "{text}"
+        );
         assert!(text.contains("t.con:2:7"), "{text}");
         assert!(text.contains('^'), "{text}");
         assert!(text.contains("opened here"), "{text}");
@@ -112,8 +127,20 @@ mod tests {
         let src = "if x:";
         let err = parse(src).unwrap_err();
         let text = render_syntax_error("t.con", src, &err, false);
-        assert!(text.starts_with("error[IndentationError]: expected an indented block"), "{text}");
-        let text = render("t.con", src, "SyntaxError", "m", Span::new(50, 60), None, &["n".into()], false);
+        assert!(
+            text.starts_with("error[IndentationError]: expected an indented block"),
+            "{text}"
+        );
+        let text = render(
+            "t.con",
+            src,
+            "SyntaxError",
+            "m",
+            Span::new(50, 60),
+            None,
+            &["n".into()],
+            false,
+        );
         assert!(text.contains("= n"), "{text}");
     }
 }

@@ -68,12 +68,17 @@ pub fn params(items: Vec<Spanned<ParamItem>>) -> Result<Params, SyntaxError> {
             return err("arguments cannot follow var-keyword argument", span);
         }
         let name = match &node {
-            ParamItem::Plain(n, _) | ParamItem::DoubleStar(n) | ParamItem::Star(Some(n)) => Some(n.clone()),
+            ParamItem::Plain(n, _) | ParamItem::DoubleStar(n) | ParamItem::Star(Some(n)) => {
+                Some(n.clone())
+            }
             _ => None,
         };
         if let Some(n) = name {
             if !seen.insert(n.clone()) {
-                return err(format!("duplicate argument '{n}' in function definition"), span);
+                return err(
+                    format!("duplicate argument '{n}' in function definition"),
+                    span,
+                );
             }
         }
         match node {
@@ -90,7 +95,10 @@ pub fn params(items: Vec<Spanned<ParamItem>>) -> Result<Params, SyntaxError> {
                     if param.default.is_some() {
                         default = true;
                     } else if default {
-                        return err("parameter without a default follows parameter with a default", span);
+                        return err(
+                            "parameter without a default follows parameter with a default",
+                            span,
+                        );
                     }
                     p.positional.push(param);
                 }
@@ -114,12 +122,22 @@ pub fn params(items: Vec<Spanned<ParamItem>>) -> Result<Params, SyntaxError> {
                 }
                 star = true;
                 match name {
-                    Some(name) => p.vararg = Some(Param { name, default: None, span }),
+                    Some(name) => {
+                        p.vararg = Some(Param {
+                            name,
+                            default: None,
+                            span,
+                        })
+                    }
                     None => bare_star = Some(span),
                 }
             }
             ParamItem::DoubleStar(name) => {
-                p.kwarg = Some(Param { name, default: None, span });
+                p.kwarg = Some(Param {
+                    name,
+                    default: None,
+                    span,
+                });
             }
         }
     }
@@ -137,13 +155,19 @@ pub fn call_args(items: Vec<Spanned<Arg>>) -> Result<Vec<Arg>, SyntaxError> {
     for Spanned { node, span } in items {
         match &node {
             Arg::Positional(_) if double_star => {
-                return err("positional argument follows keyword argument unpacking", span);
+                return err(
+                    "positional argument follows keyword argument unpacking",
+                    span,
+                );
             }
             Arg::Positional(_) if keyword => {
                 return err("positional argument follows keyword argument", span);
             }
             Arg::Star(_) if double_star => {
-                return err("iterable argument unpacking follows keyword argument unpacking", span);
+                return err(
+                    "iterable argument unpacking follows keyword argument unpacking",
+                    span,
+                );
             }
             Arg::Keyword(name, _) => {
                 if !names.insert(name.clone()) {
@@ -231,7 +255,10 @@ pub fn aug_assign(target: Expr, op: BinOp, value: Expr) -> Result<StmtKind, Synt
 pub fn sibling(call: Expr) -> Result<StmtKind, SyntaxError> {
     match call.node {
         ExprKind::Call { at: true, .. } => Ok(StmtKind::Sibling(call)),
-        _ => err("sibling needs a non-atomic call: write sibling f@(...)", call.span),
+        _ => err(
+            "sibling needs a non-atomic call: write sibling f@(...)",
+            call.span,
+        ),
     }
 }
 
@@ -245,8 +272,11 @@ pub fn decorate(decorators: Vec<Expr>, mut stmt: Stmt) -> Stmt {
     stmt
 }
 
+/// The parsed pieces of `except T as e: body`.
+pub type HandlerParts = (Option<(Expr, Option<Name>)>, Vec<Stmt>);
+
 /// `except T as e: body` with its span.
-pub fn handler(h: Spanned<(Option<(Expr, Option<Name>)>, Vec<Stmt>)>) -> ExceptHandler {
+pub fn handler(h: Spanned<HandlerParts>) -> ExceptHandler {
     let (clause, body) = h.node;
     let (kind, name) = match clause {
         Some((kind, name)) => (Some(kind), name),

@@ -162,10 +162,9 @@ fn expr_children<'a>(expr: &'a Expr, d: u32, exprs: &mut Vec<(&'a Expr, u32)>) {
         | ExprKind::NamedExpr(_, x)
         | ExprKind::Attribute(x, _) => exprs.push((x, d)),
         ExprKind::Yield(x) => exprs.extend(x.iter().map(|x| (&**x, d))),
-        ExprKind::BoolOp(_, xs)
-        | ExprKind::Tuple(xs)
-        | ExprKind::List(xs)
-        | ExprKind::Set(xs) => exprs.extend(xs.iter().map(|x| (x, d))),
+        ExprKind::BoolOp(_, xs) | ExprKind::Tuple(xs) | ExprKind::List(xs) | ExprKind::Set(xs) => {
+            exprs.extend(xs.iter().map(|x| (x, d)))
+        }
         ExprKind::Compare(first, rest) => {
             exprs.push((first, d));
             exprs.extend(rest.iter().map(|(_, x)| (x, d)));
@@ -193,7 +192,9 @@ fn expr_children<'a>(expr: &'a Expr, d: u32, exprs: &mut Vec<(&'a Expr, u32)>) {
                 }
             }
         }
-        ExprKind::ListComp(elt, gens) | ExprKind::SetComp(elt, gens) | ExprKind::GeneratorExp(elt, gens) => {
+        ExprKind::ListComp(elt, gens)
+        | ExprKind::SetComp(elt, gens)
+        | ExprKind::GeneratorExp(elt, gens) => {
             exprs.push((elt, d));
             comprehensions(gens, d, exprs);
         }

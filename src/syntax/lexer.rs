@@ -60,7 +60,9 @@ impl<'s> Lexer<'s> {
         }
         let start = raw.span().end;
         let mut lexer = Lexer::with(src, raw, interactive, false, 0);
-        lexer.pending.push_back(Ok((start, Token::StartModule, start)));
+        lexer
+            .pending
+            .push_back(Ok((start, Token::StartModule, start)));
         lexer
     }
 
@@ -70,11 +72,19 @@ impl<'s> Lexer<'s> {
         let mut raw = Token::lexer(&src[..end]);
         raw.bump(start);
         let mut lexer = Lexer::with(&src[..end], raw, false, true, depth);
-        lexer.pending.push_back(Ok((start, Token::StartExpr, start)));
+        lexer
+            .pending
+            .push_back(Ok((start, Token::StartExpr, start)));
         lexer
     }
 
-    fn with(src: &'s str, raw: logos::Lexer<'s, Token>, interactive: bool, field: bool, depth: u32) -> Self {
+    fn with(
+        src: &'s str,
+        raw: logos::Lexer<'s, Token>,
+        interactive: bool,
+        field: bool,
+        depth: u32,
+    ) -> Self {
         Lexer {
             src,
             raw,
@@ -108,14 +118,15 @@ impl<'s> Lexer<'s> {
         }
     }
 
-    /// Lex until at least one item is queued or the input is finished.
+    /// Lex until at least one more item is queued or the input is finished.
     fn produce(&mut self) {
-        while !self.finished && self.pending.is_empty() {
+        let before = self.pending.len();
+        while !self.finished && self.pending.len() == before {
             if self.at_line_start {
                 if let Err(e) = self.line_start() {
                     return self.fail(e);
                 }
-                if !self.pending.is_empty() {
+                if self.pending.len() != before {
                     return;
                 }
             }
@@ -180,7 +191,8 @@ impl<'s> Lexer<'s> {
         } else {
             while col < self.indents.last().unwrap().0 {
                 self.indents.pop();
-                self.pending.push_back(Ok((self.last_end, Token::Dedent, self.last_end)));
+                self.pending
+                    .push_back(Ok((self.last_end, Token::Dedent, self.last_end)));
             }
             let (top, top_alt) = *self.indents.last().unwrap();
             if col != top {
@@ -200,9 +212,13 @@ impl<'s> Lexer<'s> {
             return;
         }
         if self.line_has_tokens {
-            self.pending.push_back(Ok((self.last_end, Token::Newline, self.last_end)));
+            self.pending
+                .push_back(Ok((self.last_end, Token::Newline, self.last_end)));
             self.line_has_tokens = false;
             self.segments[0] = (0, 0);
+            // A new statement: `@(` there is a decorator, not a call.
+            self.prev_ends_primary = false;
+            self.prev_was_str = false;
         }
         self.at_line_start = true;
     }
@@ -211,7 +227,13 @@ impl<'s> Lexer<'s> {
     fn token(&mut self, tok: Token, start: usize, end: usize) -> Result<(), SyntaxError> {
         let (tok, end) = match tok {
             Token::StringStart => {
-                let (stop, lit) = scan_string(self.src, start, end - 1, self.fstring_depth, self.interactive)?;
+                let (stop, lit) = scan_string(
+                    self.src,
+                    start,
+                    end - 1,
+                    self.fstring_depth,
+                    self.interactive,
+                )?;
                 self.raw.bump(stop - end);
                 (Token::Str(lit), stop)
             }
@@ -246,7 +268,9 @@ impl<'s> Lexer<'s> {
                 return Err(SyntaxError::syntax(format!("unmatched '{close}'"), span));
             };
             if !matches!((open, close), ('(', ')') | ('[', ']') | ('{', '}')) {
-                let msg = format!("closing parenthesis '{close}' does not match opening parenthesis '{open}'");
+                let msg = format!(
+                    "closing parenthesis '{close}' does not match opening parenthesis '{open}'"
+                );
                 return Err(SyntaxError::syntax(msg, span).with_label(open_span, "opened here"));
             }
             let (cur, most) = self.segments.pop().unwrap();
@@ -301,7 +325,12 @@ impl<'s> Lexer<'s> {
         if self.field {
             return;
         }
-        let last_line = self.src.trim_end_matches(['\n', '\r']).rsplit('\n').next().unwrap_or("");
+        let last_line = self
+            .src
+            .trim_end_matches(['\n', '\r'])
+            .rsplit('\n')
+            .next()
+            .unwrap_or("");
         if last_line.ends_with('\\') && !last_line.contains('#') && end > 0 {
             let msg = "unexpected end of file after line continuation character";
             let err = SyntaxError::new(self.incomplete_kind(), msg, Span::new(end, end));
@@ -310,7 +339,11 @@ impl<'s> Lexer<'s> {
         }
         // A REPL block ends with an empty line; before that, ask for more.
         if self.interactive && self.indents.len() > 1 && !ends_with_blank_line(self.src) {
-            let err = SyntaxError::new(SyntaxErrorKind::Incomplete, "unexpected end of file", Span::new(end, end));
+            let err = SyntaxError::new(
+                SyntaxErrorKind::Incomplete,
+                "unexpected end of file",
+                Span::new(end, end),
+            );
             self.pending.push_back(Err(err));
             return;
         }

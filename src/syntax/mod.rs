@@ -9,16 +9,22 @@ mod error;
 mod lexer;
 mod numbers;
 mod strings;
-mod token;
 #[cfg(test)]
 mod tests_errors;
 #[cfg(test)]
 mod tests_lexer;
 #[cfg(test)]
 mod tests_parser;
+mod token;
 
 lalrpop_util::lalrpop_mod!(
-    #[allow(clippy::all, clippy::pedantic, unused_qualifications, unused_parens, dead_code)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        unused_qualifications,
+        unused_parens,
+        dead_code
+    )]
     grammar,
     "/con.rs"
 );
@@ -45,7 +51,10 @@ pub fn decode_source(bytes: &[u8]) -> Result<String, SyntaxError> {
     })?;
     if let Some(i) = text.find('\0') {
         let at = skip + i;
-        return Err(SyntaxError::syntax("source contains NUL byte", Span::new(at, at + 1)));
+        return Err(SyntaxError::syntax(
+            "source contains NUL byte",
+            Span::new(at, at + 1),
+        ));
     }
     Ok(text.to_string())
 }
@@ -81,7 +90,12 @@ fn parse_module(source: &str, interactive: bool) -> Result<ast::Module, SyntaxEr
 
 /// Parse the f-string field expression `src[start..end]`; spans are offsets
 /// into `src`. `depth` counts the enclosing f-strings.
-pub(crate) fn parse_field(src: &str, start: usize, end: usize, depth: u32) -> Result<ast::Expr, SyntaxError> {
+pub(crate) fn parse_field(
+    src: &str,
+    start: usize,
+    end: usize,
+    depth: u32,
+) -> Result<ast::Expr, SyntaxError> {
     let lexer = Lexer::field(src, start, end, depth);
     match grammar::TopParser::new().parse(lexer) {
         Ok(Top::Expr(expr)) => Ok(expr),
@@ -94,7 +108,11 @@ const AT_MESSAGE: &str = "'@' is not an operator in con: write f@(...) for a non
 
 /// The one place LALRPOP's errors become Python-like messages, each with
 /// the span of the offending token.
-fn convert_error(err: ParseError<usize, Token, SyntaxError>, interactive: bool, field: bool) -> SyntaxError {
+fn convert_error(
+    err: ParseError<usize, Token, SyntaxError>,
+    interactive: bool,
+    field: bool,
+) -> SyntaxError {
     use SyntaxErrorKind::*;
     let expects = |expected: &[String], what: &str| expected.iter().any(|e| e == what);
     match err {
@@ -102,7 +120,9 @@ fn convert_error(err: ParseError<usize, Token, SyntaxError>, interactive: bool, 
         ParseError::InvalidToken { location } => {
             SyntaxError::syntax("invalid syntax", Span::new(location, location + 1))
         }
-        ParseError::ExtraToken { token: (l, _, r) } => SyntaxError::syntax("invalid syntax", Span::new(l, r)),
+        ParseError::ExtraToken { token: (l, _, r) } => {
+            SyntaxError::syntax("invalid syntax", Span::new(l, r))
+        }
         ParseError::UnrecognizedEof { location, expected } => {
             let span = Span::new(location, location);
             if field {
@@ -130,9 +150,10 @@ fn convert_error(err: ParseError<usize, Token, SyntaxError>, interactive: bool, 
                     (Syntax, "expected 'except' or 'finally' block")
                 }
                 Token::Newline if expects(&expected, "\":\"") => (Syntax, "expected ':'"),
-                Token::Assign if expects(&expected, "\":\"") => {
-                    (Syntax, "invalid syntax. Maybe you meant '==' or ':=' instead of '='?")
-                }
+                Token::Assign if expects(&expected, "\":\"") => (
+                    Syntax,
+                    "invalid syntax. Maybe you meant '==' or ':=' instead of '='?",
+                ),
                 Token::Dedent => (Indentation, "unexpected unindent"),
                 _ if field => (Syntax, "f-string: invalid syntax"),
                 _ => (Syntax, "invalid syntax"),

@@ -106,14 +106,22 @@ impl Lit<'_> {
     fn unterminated(&self, i: usize) -> SyntaxError {
         let line = self.src[..i.min(self.src.len())].matches('\n').count() + 1;
         let eof = i >= self.src.len();
-        let what = if self.triple { "triple-quoted string literal" } else { "string literal" };
+        let what = if self.triple {
+            "triple-quoted string literal"
+        } else {
+            "string literal"
+        };
         let kind = if eof && self.triple && self.interactive {
             SyntaxErrorKind::Incomplete
         } else {
             SyntaxErrorKind::Syntax
         };
         let msg = format!("unterminated {what} (detected at line {line})");
-        let note = if eof { "reached end of file" } else { "reached end of line" };
+        let note = if eof {
+            "reached end of file"
+        } else {
+            "reached end of line"
+        };
         SyntaxError::new(kind, msg, self.open).with_note(note)
     }
 
@@ -122,7 +130,13 @@ impl Lit<'_> {
         loop {
             match self.byte(i) {
                 None => return Err(self.unterminated(i)),
-                Some(b'\\') => i += if self.src[i..].starts_with("\\\r\n") { 3 } else { 2 },
+                Some(b'\\') => {
+                    i += if self.src[i..].starts_with("\\\r\n") {
+                        3
+                    } else {
+                        2
+                    }
+                }
                 Some(b'\n' | b'\r') if !self.triple => return Err(self.unterminated(i)),
                 Some(_) if self.closes_at(i) => return Ok(i),
                 Some(_) => i += 1,
@@ -131,11 +145,19 @@ impl Lit<'_> {
     }
 
     fn too_deep(&self, at: usize) -> SyntaxError {
-        SyntaxError::syntax("f-string: expressions nested too deeply", Span::new(at, at + 1))
+        SyntaxError::syntax(
+            "f-string: expressions nested too deeply",
+            Span::new(at, at + 1),
+        )
     }
 
     /// Append the literal text `src[from..to]` (escapes decoded) to `parts`.
-    fn flush(&self, parts: &mut Vec<FStringPart>, from: usize, to: usize) -> Result<(), SyntaxError> {
+    fn flush(
+        &self,
+        parts: &mut Vec<FStringPart>,
+        from: usize,
+        to: usize,
+    ) -> Result<(), SyntaxError> {
         if from >= to {
             return Ok(());
         }
@@ -229,7 +251,10 @@ impl Lit<'_> {
                     let msg = format!(
                         "f-string: invalid conversion character '{c}': expected 's', 'r', or 'a'"
                     );
-                    return Err(SyntaxError::syntax(msg, Span::new(i + 1, i + 1 + c.len_utf8())));
+                    return Err(SyntaxError::syntax(
+                        msg,
+                        Span::new(i + 1, i + 1 + c.len_utf8()),
+                    ));
                 }
                 _ => {
                     let msg = "f-string: missing conversion character";
@@ -276,7 +301,16 @@ impl Lit<'_> {
             };
             let next = self.byte(i + 1);
             match c {
-                b'\'' | b'"' => i = self.skip_nested(open + 1, i)?,
+                // An unclosed nested literal means the field was never closed.
+                b'\'' | b'"' => {
+                    i = self.skip_nested(open + 1, i).map_err(|e| {
+                        if e.message.starts_with("unterminated") {
+                            self.expecting_brace(open)
+                        } else {
+                            e
+                        }
+                    })?
+                }
                 b'!' | b'=' | b'<' | b'>' if next == Some(b'=') => i += 2,
                 b'(' | b'[' | b'{' => {
                     depth += 1;
@@ -290,7 +324,7 @@ impl Lit<'_> {
                     let msg = format!("f-string: unmatched '{}'", c as char);
                     return Err(SyntaxError::syntax(msg, Span::new(i, i + 1)));
                 }
-                b'}' | b'!' | b':' | b'=' => return Ok(i),
+                b'}' | b'!' | b':' | b'=' if depth == 0 => return Ok(i),
                 b'#' => {
                     let msg = "f-string expression part cannot include '#'";
                     return Err(SyntaxError::syntax(msg, Span::new(i, i + 1)));
@@ -358,7 +392,12 @@ impl Lit<'_> {
 
 /// Find the end of a literal without building it (used for literals nested
 /// in f-string fields); f-string fields are matched by bracket counting.
-fn skip_string(src: &str, start: usize, quote_at: usize, depth: u32) -> Result<(usize, ()), SyntaxError> {
+fn skip_string(
+    src: &str,
+    start: usize,
+    quote_at: usize,
+    depth: u32,
+) -> Result<(usize, ()), SyntaxError> {
     let prefix = Prefix::parse(&src[start..quote_at]).unwrap_or_default();
     let b = src.as_bytes();
     let quote = b[quote_at];
@@ -443,7 +482,10 @@ fn decode(text: &str, base: usize, raw: bool, bytes: bool) -> Result<String, Syn
             break;
         };
         let err = |len: usize, msg: &str| {
-            Err(SyntaxError::syntax(msg, Span::new(base + i, base + j + len)))
+            Err(SyntaxError::syntax(
+                msg,
+                Span::new(base + i, base + j + len),
+            ))
         };
         match e {
             '\n' => {}
@@ -481,19 +523,30 @@ fn decode(text: &str, base: usize, raw: bool, bytes: bool) -> Result<String, Syn
                 let digits: String = text[j + 1..].chars().take(n).collect();
                 if digits.len() != n || !digits.chars().all(|d| d.is_ascii_hexdigit()) {
                     let have = digits.chars().take_while(|d| d.is_ascii_hexdigit()).count();
-                    return err(1 + have, &format!("truncated \\{e} escape: expected {n} hex digits"));
+                    return err(
+                        1 + have,
+                        &format!("truncated \\{e} escape: expected {n} hex digits"),
+                    );
                 }
                 let v = u32::from_str_radix(&digits, 16).unwrap();
                 match char::from_u32(v) {
                     Some(ch) => out.push(ch),
-                    None => return err(1 + n, &format!("invalid \\{e} escape: no character U+{v:X}")),
+                    None => {
+                        return err(
+                            1 + n,
+                            &format!("invalid \\{e} escape: no character U+{v:X}"),
+                        )
+                    }
                 }
                 for _ in 0..n {
                     chars.next();
                 }
             }
             'N' if !bytes => {
-                return err(1, "\\N{...} escapes are not supported; use \\u or \\U instead");
+                return err(
+                    1,
+                    "\\N{...} escapes are not supported; use \\u or \\U instead",
+                );
             }
             _ => {
                 out.push('\\');
@@ -517,30 +570,49 @@ mod tests {
 
     fn err(s: &str) -> SyntaxError {
         let q = s.find(['\'', '"']).unwrap();
-        scan_string(s, 0, q, 0, false).unwrap_err()
+        let start = s[..q].rfind(' ').map_or(0, |i| i + 1);
+        scan_string(s, start, q, 0, false).unwrap_err()
     }
 
     #[test]
     fn escapes() {
         assert_eq!(lit(r#""a\nb\t\\\'\"""#), StrLit::Str("a\nb\t\\'\"".into()));
-        assert_eq!(lit(r#""\x41\101\u00e9\U0001F600""#), StrLit::Str("AAé😀".into()));
-        assert_eq!(lit(r#""\a\b\f\v\r\0""#), StrLit::Str("\x07\x08\x0c\x0b\r\0".into()));
+        assert_eq!(
+            lit(r#""\x41\101\u00e9\U0001F600""#),
+            StrLit::Str("AAé😀".into())
+        );
+        assert_eq!(
+            lit(r#""\a\b\f\v\r\0""#),
+            StrLit::Str("\x07\x08\x0c\x0b\r\0".into())
+        );
         assert_eq!(lit("\"a\\\nb\""), StrLit::Str("ab".into()));
         assert_eq!(lit(r#""\d\q""#), StrLit::Str("\\d\\q".into()));
         assert_eq!(lit(r#"r"\n\"""#), StrLit::Str("\\n\\\"".into()));
         assert_eq!(lit("'''a\r\nb'''"), StrLit::Str("a\nb".into()));
-        assert_eq!(lit(r#"b"\xff\u0041""#), StrLit::Bytes(b"\xff\\u0041".to_vec()));
+        assert_eq!(
+            lit(r#"b"\xff\u0041""#),
+            StrLit::Bytes(b"\xff\\u0041".to_vec())
+        );
         assert_eq!(lit(r#"Rb'\x'"#), StrLit::Bytes(b"\\x".to_vec()));
         assert_eq!(lit("u'x'"), StrLit::Str("x".into()));
     }
 
     #[test]
     fn string_errors() {
-        assert_eq!(err(r#""\x4""#).message, "truncated \\x escape: expected 2 hex digits");
+        assert_eq!(
+            err(r#""\x4""#).message,
+            "truncated \\x escape: expected 2 hex digits"
+        );
         assert!(err(r#""\N{DASH}""#).message.contains("\\N{...}"));
-        assert_eq!(err("b'é'").message, "bytes can only contain ASCII literal characters");
+        assert_eq!(
+            err("b'é'").message,
+            "bytes can only contain ASCII literal characters"
+        );
         let e = err("'abc\n'");
-        assert_eq!(e.message, "unterminated string literal (detected at line 1)");
+        assert_eq!(
+            e.message,
+            "unterminated string literal (detected at line 1)"
+        );
         assert_eq!(e.span, Span::new(0, 1));
         let e = err("x = '''abc");
         assert_eq!(e.span, Span::new(4, 7));
@@ -554,7 +626,10 @@ mod tests {
             StrLit::FString(vec![FStringPart::Literal("a{b}c".into())])
         );
         assert_eq!(err("f'a}b'").message, "f-string: single '}' is not allowed");
-        assert_eq!(err("f'{}'").message, "f-string: empty expression not allowed");
+        assert_eq!(
+            err("f'{}'").message,
+            "f-string: empty expression not allowed"
+        );
         assert_eq!(err("f'{x'").message, "f-string: expecting '}'");
     }
 }

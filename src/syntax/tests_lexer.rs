@@ -31,7 +31,11 @@ fn names(src: &str) -> String {
 }
 
 fn spans(src: &str) -> Vec<(usize, usize)> {
-    Lexer::new(src, false).map(|t| t.unwrap()).map(|(s, _, e)| (s, e)).skip(1).collect()
+    Lexer::new(src, false)
+        .map(|t| t.unwrap())
+        .map(|(s, _, e)| (s, e))
+        .skip(1)
+        .collect()
 }
 
 #[test]
@@ -52,13 +56,28 @@ fn indent_dedent_sequences() {
 #[test]
 fn layout_token_spans() {
     // NEWLINE and DEDENT are zero-width at the end of the last token.
-    assert_eq!(spans("if x:\n  y\n"), vec![(0, 2), (3, 4), (4, 5), (5, 5), (6, 8), (8, 9), (9, 9), (9, 9)]);
+    assert_eq!(
+        spans("if x:\n  y\n"),
+        vec![
+            (0, 2),
+            (3, 4),
+            (4, 5),
+            (5, 5),
+            (6, 8),
+            (8, 9),
+            (9, 9),
+            (9, 9)
+        ]
+    );
 }
 
 #[test]
 fn brackets_join_lines() {
     assert_eq!(names("f(a,\n  b)\nc"), "f LPar a Comma b RPar NL c NL");
-    assert_eq!(names("x = [\n1,\n    2]\n"), "x Assign LSqb 1 Comma 2 RSqb NL");
+    assert_eq!(
+        names("x = [\n1,\n    2]\n"),
+        "x Assign LSqb 1 Comma 2 RSqb NL"
+    );
 }
 
 #[test]
@@ -82,9 +101,14 @@ fn bom_is_skipped() {
 fn tabs() {
     // A tab indents to column 8: consistent use of tabs alone is fine.
     assert_eq!(names("if x:\n\ty\n\tz\n"), "If x Colon NL IN y NL z NL DE");
-    let err = Lexer::new("if x:\n        y\n\tz\n", false).find_map(|t| t.err()).unwrap();
+    let err = Lexer::new("if x:\n        y\n\tz\n", false)
+        .find_map(|t| t.err())
+        .unwrap();
     assert_eq!(err.kind, SyntaxErrorKind::Tab);
-    assert_eq!(err.message, "inconsistent use of tabs and spaces in indentation");
+    assert_eq!(
+        err.message,
+        "inconsistent use of tabs and spaces in indentation"
+    );
     assert_eq!(err.span, Span::new(16, 17));
 }
 
@@ -95,14 +119,23 @@ fn keywords_and_identifiers() {
         "ForAt x In y Colon print LPar match Comma type Comma await RPar NL"
     );
     assert_eq!(names("sibling f@(x)"), "Sibling f AtLPar x RPar NL");
-    assert_eq!(names("@(dec)\ndef f(): pass"), "At LPar dec RPar NL Def f LPar RPar Colon Pass NL");
+    assert_eq!(
+        names("@(dec)\ndef f(): pass"),
+        "At LPar dec RPar NL Def f LPar RPar Colon Pass NL"
+    );
     assert_eq!(names("héllo = ñ"), "héllo Assign ñ NL");
 }
 
 #[test]
 fn with_parenthesised_items() {
-    assert_eq!(names("with (a, b):\n pass"), "With WithLPar a Comma b RPar Colon NL IN Pass NL DE");
-    assert_eq!(names("with (a) as b: pass"), "With LPar a RPar As b Colon Pass NL");
+    assert_eq!(
+        names("with (a, b):\n pass"),
+        "With WithLPar a Comma b RPar Colon NL IN Pass NL DE"
+    );
+    assert_eq!(
+        names("with (a) as b: pass"),
+        "With LPar a RPar As b Colon Pass NL"
+    );
 }
 
 #[test]
@@ -111,17 +144,27 @@ fn string_tokens() {
     assert_eq!(t[0], Token::Str(StrLit::Str("a".into())));
     assert_eq!(t[1], Token::Str(StrLit::Bytes(vec![0])));
     assert_eq!(t[2], Token::Str(StrLit::Bytes(b"\\n".to_vec())));
-    let Token::Str(StrLit::FString(parts)) = &t[3] else { panic!("{:?}", t[3]) };
+    let Token::Str(StrLit::FString(parts)) = &t[3] else {
+        panic!("{:?}", t[3])
+    };
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[0], FStringPart::Literal("x".into()));
-    let FStringPart::Field { expr, conversion, spec, self_doc } = &parts[1] else { panic!() };
+    let FStringPart::Field {
+        expr,
+        conversion,
+        spec,
+        self_doc,
+    } = &parts[1]
+    else {
+        panic!()
+    };
     assert_eq!(expr.node, ExprKind::Name("y".into()));
-    assert_eq!(expr.span, Span::new(25, 26));
+    assert_eq!(expr.span, Span::new(23, 24));
     assert_eq!(*conversion, Some('r'));
     assert!(self_doc.is_none());
     let spec = spec.as_ref().unwrap();
     assert_eq!(spec[0], FStringPart::Literal(">".into()));
-    assert!(matches!(&spec[1], FStringPart::Field { expr, .. } if expr.span == Span::new(31, 32)));
+    assert!(matches!(&spec[1], FStringPart::Field { expr, .. } if expr.span == Span::new(29, 30)));
 }
 
 #[test]
@@ -131,14 +174,27 @@ fn fstring_self_doc_and_nesting() {
         Token::Str(StrLit::FString(p)) => p[0].clone(),
         other => panic!("{other:?}"),
     };
-    let FStringPart::Field { self_doc, conversion, .. } = field(0) else { panic!() };
+    let FStringPart::Field {
+        self_doc,
+        conversion,
+        ..
+    } = field(0)
+    else {
+        panic!()
+    };
     assert_eq!(self_doc.as_deref(), Some(" x = "));
     assert_eq!(conversion, Some('r'));
-    let FStringPart::Field { expr, .. } = field(1) else { panic!() };
+    let FStringPart::Field { expr, .. } = field(1) else {
+        panic!()
+    };
     assert!(matches!(expr.node, ExprKind::Subscript(..)));
-    let FStringPart::Field { expr, .. } = field(2) else { panic!() };
+    let FStringPart::Field { expr, .. } = field(2) else {
+        panic!()
+    };
     assert!(matches!(expr.node, ExprKind::FString(_)));
-    let FStringPart::Field { expr, .. } = field(3) else { panic!() };
+    let FStringPart::Field { expr, .. } = field(3) else {
+        panic!()
+    };
     assert_eq!(expr.node, ExprKind::Name("x".into()));
 }
 

@@ -303,24 +303,37 @@ impl Vm {
                         self.stack.insert(n - 3, v);
                     }
                     Op::Binary(bop) => {
-                        let b = pop!(self);
-                        let n = self.stack.len() - 1;
-                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
+                        if let Some((x, y)) = self.top_ints() {
                             let r = match bop {
-                                BinOp::Add => x.checked_add(*y),
-                                BinOp::Sub => x.checked_sub(*y),
-                                BinOp::Mul => x.checked_mul(*y),
-                                BinOp::Mod if *y > 0 && *x >= 0 => Some(x % y),
+                                BinOp::Add => x.checked_add(y),
+                                BinOp::Sub => x.checked_sub(y),
+                                BinOp::Mul => x.checked_mul(y),
+                                BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
                                 BinOp::BitAnd => Some(x & y),
                                 BinOp::BitOr => Some(x | y),
                                 BinOp::BitXor => Some(x ^ y),
+                                BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
                                 _ => None,
                             };
                             if let Some(r) = r {
-                                self.stack[n] = Value::Int(r);
+                                self.replace_top2_scalars(Value::Int(r));
+                                continue;
+                            }
+                        } else if let Some((x, y)) = self.top_floats() {
+                            let r = match bop {
+                                BinOp::Add => Some(x + y),
+                                BinOp::Sub => Some(x - y),
+                                BinOp::Mul => Some(x * y),
+                                BinOp::Div if y != 0.0 => Some(x / y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.replace_top2_scalars(Value::Float(r));
                                 continue;
                             }
                         }
+                        let b = pop!(self);
+                        let n = self.stack.len() - 1;
                         let a = std::mem::take(&mut self.stack[n]);
                         sync!();
                         match self.binary(bop, a, b) {
@@ -329,20 +342,31 @@ impl Vm {
                         }
                     }
                     Op::InplaceBinary(bop) => {
-                        let b = pop!(self);
-                        let n = self.stack.len() - 1;
-                        if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
+                        if let Some((x, y)) = self.top_ints() {
                             let r = match bop {
-                                BinOp::Add => x.checked_add(*y),
-                                BinOp::Sub => x.checked_sub(*y),
-                                BinOp::Mul => x.checked_mul(*y),
+                                BinOp::Add => x.checked_add(y),
+                                BinOp::Sub => x.checked_sub(y),
+                                BinOp::Mul => x.checked_mul(y),
                                 _ => None,
                             };
                             if let Some(r) = r {
-                                self.stack[n] = Value::Int(r);
+                                self.replace_top2_scalars(Value::Int(r));
+                                continue;
+                            }
+                        } else if let Some((x, y)) = self.top_floats() {
+                            let r = match bop {
+                                BinOp::Add => Some(x + y),
+                                BinOp::Sub => Some(x - y),
+                                BinOp::Mul => Some(x * y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.replace_top2_scalars(Value::Float(r));
                                 continue;
                             }
                         }
+                        let b = pop!(self);
+                        let n = self.stack.len() - 1;
                         let a = std::mem::take(&mut self.stack[n]);
                         sync!();
                         match self.inplace(bop, a, b) {
@@ -351,6 +375,21 @@ impl Vm {
                         }
                     }
                     Op::Compare(cop) => {
+                        if let Some((x, y)) = self.top_ints() {
+                            let r = match cop {
+                                CmpOp::Lt => Some(x < y),
+                                CmpOp::LtE => Some(x <= y),
+                                CmpOp::Gt => Some(x > y),
+                                CmpOp::GtE => Some(x >= y),
+                                CmpOp::Eq => Some(x == y),
+                                CmpOp::NotEq => Some(x != y),
+                                _ => None,
+                            };
+                            if let Some(r) = r {
+                                self.replace_top2_scalars(Value::Bool(r));
+                                continue;
+                            }
+                        }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
                         if let (Value::Int(x), Value::Int(y)) = (&self.stack[n], &b) {
@@ -472,6 +511,13 @@ impl Vm {
                         }
                     }
                     Op::JumpIfNotLess(t) => {
+                        if let Some((x, y)) = self.top_ints() {
+                            self.drop_top2_scalars();
+                            if x >= y {
+                                ip = t as usize;
+                            }
+                            continue;
+                        }
                         let b = pop!(self);
                         let a = pop!(self);
                         let less = match (&a, &b) {
@@ -877,6 +923,55 @@ impl Vm {
     #[inline(always)]
     pub fn spop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Undef)
+    }
+
+    /// The two top stack values when both are ints.
+    #[inline(always)]
+    fn top_ints(&self) -> Option<(i64, i64)> {
+        let n = self.stack.len();
+        if n < 2 {
+            return None;
+        }
+        match (&self.stack[n - 2], &self.stack[n - 1]) {
+            (Value::Int(x), Value::Int(y)) => Some((*x, *y)),
+            _ => None,
+        }
+    }
+
+    /// The two top stack values when both are floats.
+    #[inline(always)]
+    fn top_floats(&self) -> Option<(f64, f64)> {
+        let n = self.stack.len();
+        if n < 2 {
+            return None;
+        }
+        match (&self.stack[n - 2], &self.stack[n - 1]) {
+            (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+            _ => None,
+        }
+    }
+
+    /// Replaces the two top values, which the caller checked are ints or
+    /// floats, by [v] without running drop glue.
+    #[inline(always)]
+    fn replace_top2_scalars(&mut self, v: Value) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2);
+        // SAFETY: n >= 2 (checked by top_ints/top_floats) and both values
+        // own nothing, so overwriting and truncating leaks nothing.
+        unsafe {
+            self.stack.set_len(n - 1);
+            std::ptr::write(self.stack.as_mut_ptr().add(n - 2), v);
+        }
+    }
+
+    /// Pops two values the caller checked are ints or floats.
+    #[inline(always)]
+    fn drop_top2_scalars(&mut self) {
+        let n = self.stack.len();
+        debug_assert!(n >= 2);
+        // SAFETY: as in replace_top2_scalars.
+        unsafe { self.stack.set_len(n - 2) }
     }
 
     // ----- globals and names ------------------------------------------
