@@ -340,20 +340,10 @@ fn sum(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         ));
     }
     let it = vm.get_iter(&args[0])?;
-    // Floats are summed with compensation, as CPython does.
-    let mut fsum: Option<(f64, f64)> = None;
+    // Plain left-to-right addition, as CPython 3.11 does.
     while let Some(x) = vm.iter_next(&it)? {
-        if let (Value::Float(a), Value::Float(b)) = (&acc, &x) {
-            let (s, c) = fsum.unwrap_or((*a, 0.0));
-            let y = b - c;
-            let t = s + y;
-            let c2 = (t - s) - y;
-            fsum = Some((t, c2));
-            acc = Value::Float(t);
-            continue;
-        }
-        fsum = None;
         acc = match (&acc, &x) {
+            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             (Value::Int(a), Value::Int(b)) => match a.checked_add(*b) {
                 Some(r) => Value::Int(r),
                 None => vm.binary(crate::syntax::ast::BinOp::Add, acc.clone(), x)?,
@@ -398,14 +388,32 @@ fn pow(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         if m.is_zero() {
             return Err(Error::value_error("pow() 3rd argument cannot be 0"));
         }
-        if e.is_negative() {
-            return Err(Error::value_error("base is not invertible for the given modulus"));
-        }
+        let (b, e) = if e.is_negative() {
+            // A negative exponent means the modular inverse first.
+            let inv = mod_inverse(&b, &m)
+                .ok_or_else(|| Error::value_error("base is not invertible for the given modulus"))?;
+            (inv, -e)
+        } else {
+            (b, e)
+        };
         let r = b.modpow(&e, &m);
         let r = if !r.is_zero() && (r.is_negative() != m.is_negative()) { r + &m } else { r };
         return Ok(Value::bigint(r));
     }
     vm.binary(crate::syntax::ast::BinOp::Pow, args[0].clone(), args[1].clone())
+}
+
+/// The inverse of [a] modulo [m], if it exists.
+fn mod_inverse(a: &num_bigint::BigInt, m: &num_bigint::BigInt) -> Option<num_bigint::BigInt> {
+    use num_integer::Integer;
+    use num_traits::{One, Signed};
+    let m_abs = m.abs();
+    let a = a.mod_floor(&m_abs);
+    let g = a.extended_gcd(&m_abs);
+    if !g.gcd.is_one() {
+        return None;
+    }
+    Some(g.x.mod_floor(&m_abs))
 }
 
 fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -587,7 +595,12 @@ pub fn sort_values(vm: &mut Vm, items: &mut Vec<Value>, key: Option<&Value>, rev
 }
 
 fn sorted(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
-    check_args("sorted", args, 1, 1)?;
+    if args.len() != 1 {
+        return Err(Error::type_error(format!(
+            "sorted expected 1 argument, got {}",
+            args.len()
+        )));
+    }
     let mut items = vm.iterate(&args[0])?;
     let reverse = match kwarg(kw, "reverse") {
         Some(v) => vm.truthy(v)?,
@@ -782,7 +795,7 @@ fn callable(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn vars(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("vars", args, 0, 1)?;
     if args.is_empty() {
-        return globals(vm, args, _kw);
+        return locals(vm, args, _kw);
     }
     let name = vm.intern("__dict__");
     vm.getattr(&args[0], &name).map_err(|_| {

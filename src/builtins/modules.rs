@@ -143,7 +143,17 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     );
     m.set_str("byteorder", Value::str("little"));
     m.set_str("implementation", Value::str("con"));
-    m.set_str("modules", Value::dict(crate::vm::dict::Dict::new()));
+    let mods = Rc::new(DictObj {
+        d: std::cell::RefCell::new(crate::vm::dict::Dict::new()),
+    });
+    let mut known: Vec<(String, Value)> = vm.modules.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    known.sort_by(|a, b| a.0.cmp(&b.0));
+    for (k, v) in known {
+        let _ = vm.dict_set(&mods, Value::string(k), v);
+    }
+    let _ = vm.dict_set(&mods, Value::str("sys"), Value::Module(m.clone()));
+    vm.sys_modules = Some(mods.clone());
+    m.set_str("modules", Value::Dict(mods));
     add_fn(vm, &m, "exit", sys_exit);
     add_fn(vm, &m, "getrecursionlimit", sys_getrecursionlimit);
     add_fn(vm, &m, "setrecursionlimit", sys_setrecursionlimit);

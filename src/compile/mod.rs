@@ -42,6 +42,9 @@ enum FBlock<'a> {
     Handler,
     /// A `with` body: the exit method is on the stack.
     With,
+    /// A `finally` body run on the way out of a `return`: the pending
+    /// return value is on the stack.
+    ReturnValue,
 }
 
 pub(crate) struct Builder<'a> {

@@ -421,8 +421,22 @@ impl<'a> Builder<'a> {
             FBlock::Finally(body) => {
                 self.emit(Op::PopBlock);
                 let span = self.span;
+                if keep_top {
+                    self.fblocks.push(FBlock::ReturnValue);
+                }
                 self.block(body);
+                if keep_top {
+                    self.fblocks.pop();
+                }
                 self.span = span;
+            }
+            FBlock::ReturnValue => {
+                // Leaving a finally that runs for a return discards the
+                // pending value (a return replaces it).
+                if keep_top {
+                    self.emit(Op::Rot2);
+                }
+                self.emit(Op::Pop);
             }
             FBlock::Handler => {
                 if keep_top {

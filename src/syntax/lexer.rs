@@ -44,6 +44,9 @@ pub struct Lexer<'s> {
     prev_ends_primary: bool,
     prev_was_str: bool,
     last_was_with: bool,
+    /// The previous token ended a statement (or none yet): `sibling` is a
+    /// keyword only there, so `pkg.sibling` and `sibling = 1` still work.
+    at_stmt_start: bool,
     finished: bool,
     interactive: bool,
     /// Lexing an f-string field: no layout, lines are joined.
@@ -98,6 +101,7 @@ impl<'s> Lexer<'s> {
             prev_ends_primary: false,
             prev_was_str: false,
             last_was_with: false,
+            at_stmt_start: true,
             finished: false,
             interactive,
             field,
@@ -385,6 +389,16 @@ impl<'s> Lexer<'s> {
     }
 }
 
+impl Lexer<'_> {
+    /// Whether the next token is a name (the operand of `sibling`).
+    fn next_is_name(&mut self) -> bool {
+        if self.pending.is_empty() {
+            self.produce();
+        }
+        matches!(self.pending.front(), Some(Ok((_, Token::Name(_), _))))
+    }
+}
+
 /// Whether the input's last line is empty (ignoring spaces).
 fn ends_with_blank_line(src: &str) -> bool {
     let trimmed = src.trim_end_matches([' ', '\t', '\r', '\x0c']);
@@ -413,6 +427,15 @@ impl Iterator for Lexer<'_> {
             }
         }
         self.last_was_with = matches!(item, Ok((_, Token::With, _)));
+        if let Ok((start, Token::Sibling, end)) = item {
+            if !self.at_stmt_start || !self.next_is_name() {
+                item = Ok((start, Token::Name(crate::syntax::ast::Name::from("sibling")), end));
+            }
+        }
+        self.at_stmt_start = matches!(
+            item,
+            Ok((_, Token::Newline | Token::Indent | Token::Dedent | Token::Semi | Token::Colon | Token::StartModule, _))
+        );
         Some(item)
     }
 }

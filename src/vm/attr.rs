@@ -36,8 +36,33 @@ impl Vm {
             Value::Generator(_) => t.generator.clone(),
             Value::Cell(_) => t.cell.clone(),
             Value::Code(_) => t.code.clone(),
-            Value::Object(o) => o.class(self).unwrap_or_else(|| t.native.clone()),
+            Value::Object(o) => match o.class(self) {
+                Some(c) => c,
+                None => self.native_class(o.type_name()),
+            },
         }
+    }
+
+    /// The class standing for a native object type that has no methods of
+    /// its own (iterators, descriptors): a builtin of that name if there is
+    /// one, else a class made once per name.
+    fn native_class(&self, name: &str) -> Rc<ClassObj> {
+        if let Some(Value::Class(c)) = self.builtins.get_str(name) {
+            if c.name.as_str() == name {
+                return c;
+            }
+        }
+        if let Some(c) = self.native_classes.borrow().get(name) {
+            return c.clone();
+        }
+        let c = super::types::new_class(
+            name,
+            vec![self.types.object.clone()],
+            super::object::Builtin::Object,
+            true,
+        );
+        self.native_classes.borrow_mut().insert(name.to_string(), c.clone());
+        c
     }
 
     /// Looks up a special method on the value's type (not the instance),
@@ -338,6 +363,20 @@ impl Vm {
                 Ok((self.getattr(&obj, name)?, Value::Undef))
             }
             Value::Class(_) | Value::Module(_) => Ok((self.getattr(&obj, name)?, Value::Undef)),
+            Value::Object(o) => {
+                // Data attributes (and `super` lookups) come first.
+                let o = o.clone();
+                if let Some(v) = o.getattr(self, name.as_str())? {
+                    return Ok((v, Value::Undef));
+                }
+                let cls = self.type_of(&obj);
+                if let Some(attr) = cls.lookup(name) {
+                    if matches!(attr, Value::Native(_) | Value::Function(_)) {
+                        return Ok((attr, obj));
+                    }
+                }
+                Ok((self.getattr(&obj, name)?, Value::Undef))
+            }
             _ => {
                 let cls = self.type_of(&obj);
                 if let Some(attr) = cls.lookup(name) {
@@ -375,6 +414,9 @@ impl Vm {
                             return Ok(());
                         }
                     }
+                }
+                if Rc::ptr_eq(&inst.class, &self.types.object) {
+                    return Err(self.no_attribute(obj, name));
                 }
                 let sa = self.intern("__setattr__");
                 if let Some(f @ Value::Function(_)) = inst.class.lookup(&sa) {

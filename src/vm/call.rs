@@ -300,6 +300,11 @@ impl Vm {
                 None => {
                     if kwdict.is_some() {
                         extra_kw.push((name.clone(), v.clone()));
+                    } else if code.varnames[..code.posonlycount as usize].contains(name) {
+                        return Err(Error::type_error(format!(
+                            "{fname}() got some positional-only arguments passed as keyword arguments: '{}'",
+                            name.as_str()
+                        )));
                     } else {
                         return Err(Error::type_error(format!(
                             "{fname}() got an unexpected keyword argument '{}'",
@@ -595,6 +600,14 @@ impl Vm {
 
     /// Creates a class object from a name, bases and namespace dict.
     pub fn create_class(&mut self, name: Sym, bases: Vec<Rc<ClassObj>>, ns: &Rc<DictObj>) -> Res<Rc<ClassObj>> {
+        for b in &bases {
+            if Rc::ptr_eq(b, &self.types.bool_) || Rc::ptr_eq(b, &self.types.range) || Rc::ptr_eq(b, &self.types.slice) {
+                return Err(Error::type_error(format!(
+                    "type '{}' is not an acceptable base type",
+                    b.name.as_str()
+                )));
+            }
+        }
         let bases = if bases.is_empty() {
             vec![self.types.object.clone()]
         } else {
@@ -617,6 +630,11 @@ impl Vm {
             if let Value::Str(s) = k {
                 dict.insert(self.intern(s.as_str()), v);
             }
+        }
+        // A class that defines __eq__ but not __hash__ is unhashable.
+        let (eq, hash) = (self.intern("__eq__"), self.intern("__hash__"));
+        if dict.contains_key(&eq) && !dict.contains_key(&hash) {
+            dict.insert(hash, Value::None);
         }
         let qualname = match dict.get(&self.intern("__qualname__")) {
             Some(Value::Str(q)) => q.clone(),

@@ -50,6 +50,23 @@ impl NativeObject for ExcData {
             "__suppress_context__" => Some(Value::Bool(self.suppress_context.get())),
             "__traceback__" => Some(Value::None),
             "__siblings__" => Some(self.siblings.borrow().clone()),
+            // SystemExit.code, StopIteration.value: the first argument.
+            "code" | "value" => Some(match &*self.args.borrow() {
+                Value::Tuple(t) if !t.items.is_empty() => t.items[0].clone(),
+                _ => Value::None,
+            }),
+            // OSError(errno, strerror[, filename]).
+            "errno" | "strerror" | "filename" => {
+                let i = match name {
+                    "errno" => 0,
+                    "strerror" => 1,
+                    _ => 2,
+                };
+                Some(match &*self.args.borrow() {
+                    Value::Tuple(t) if t.items.len() >= 2 && i < t.items.len() => t.items[i].clone(),
+                    _ => Value::None,
+                })
+            }
             _ => None,
         })
     }

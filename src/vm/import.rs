@@ -123,12 +123,26 @@ impl Vm {
 
     /// Imports the module with dotted name [name] (its parents must be
     /// imported already), running its top level on first import.
+    /// Records an imported module (also in `sys.modules`).
+    pub fn register_module(&mut self, name: &str, m: Value) {
+        self.modules.insert(name.to_string(), m.clone());
+        if let Some(d) = self.sys_modules.clone() {
+            let _ = self.dict_set(&d, Value::str(name), m);
+        }
+    }
+
     pub fn import_module(&mut self, name: &str) -> Res<Value> {
         if let Some(m) = self.modules.get(name) {
             return Ok(m.clone());
         }
+        if let Some(d) = self.sys_modules.clone() {
+            // A script may put its own module objects into sys.modules.
+            if let Some(m) = self.dict_get(&d, &Value::str(name))? {
+                return Ok(m);
+            }
+        }
         if let Some(m) = crate::builtins::native_module(self, name)? {
-            self.modules.insert(name.to_string(), m.clone());
+            self.register_module(name, m.clone());
             return Ok(m);
         }
         let found = self.find_module(name).ok_or_else(|| {
@@ -159,9 +173,12 @@ impl Vm {
             module.set_str("__path__", Value::list(vec![Value::string(dir)]));
         }
         let mv = Value::Module(module.clone());
-        self.modules.insert(name.to_string(), mv.clone());
+        self.register_module(name, mv.clone());
         if let Err(e) = self.run_module_code(code, &module) {
             self.modules.remove(name);
+            if let Some(d) = self.sys_modules.clone() {
+                self.dict_remove(&d, &Value::str(name))?;
+            }
             return Err(e);
         }
         // Bind the submodule in its parent package.

@@ -48,6 +48,11 @@ pub struct Vm {
     interned: HashMap<String, Sym>,
     /// Containers whose repr is being built (cycle and depth guard).
     pub repr_guard: Vec<usize>,
+    /// `sys.modules`, once the sys module exists (kept in step with
+    /// [modules]).
+    pub sys_modules: Option<Rc<DictObj>>,
+    /// Classes made for native object types that have none (by name).
+    pub native_classes: std::cell::RefCell<HashMap<String, Rc<ClassObj>>>,
     /// True when stdout is a terminal (flush at each newline).
     pub line_buffered: bool,
     /// Set when writing to stdout failed with a broken pipe.
@@ -85,6 +90,8 @@ impl Vm {
             argv: Vec::new(),
             interned: HashMap::new(),
             repr_guard: Vec::new(),
+            sys_modules: None,
+            native_classes: std::cell::RefCell::new(HashMap::new()),
             line_buffered: std::io::stdout().is_terminal(),
             stdout_closed: false,
         };

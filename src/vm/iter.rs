@@ -447,10 +447,7 @@ impl Vm {
         };
         if items.len() != n {
             return Err(if items.len() > n {
-                Error::value_error(format!(
-                    "too many values to unpack (expected {n}, got {})",
-                    items.len()
-                ))
+                Error::value_error(format!("too many values to unpack (expected {n})"))
             } else {
                 Error::value_error(format!(
                     "not enough values to unpack (expected {n}, got {})",

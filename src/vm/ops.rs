@@ -74,6 +74,13 @@ impl Vm {
     fn builtin_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> Res<Option<Value>> {
         use Value::*;
         Ok(Some(match (a, b) {
+            (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => {
+                Bool(match op {
+                    BinOp::BitAnd => *x & *y,
+                    BinOp::BitOr => *x | *y,
+                    _ => *x ^ *y,
+                })
+            }
             _ if is_int(a) && is_int(b) => return int_op(op, a, b).map(Some),
             (Float(x), Float(y)) => return float_op(op, *x, *y).map(Some),
             (Float(_), _) | (_, Float(_))
@@ -779,6 +786,7 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
             true
         }
         (Instance(_), _) | (_, Instance(_)) => return Option::None,
+        (BoundMethod(x), BoundMethod(y)) => x.func.is(&y.func) && x.receiver.is(&y.receiver),
         (List(_), List(_)) | (Dict(_), Dict(_)) => return Option::None,
         (Set(_) | FrozenSet(_), Set(_) | FrozenSet(_)) => return Option::None,
         (Tuple(_), _) | (_, Tuple(_)) => false,
