@@ -638,7 +638,7 @@ fn object_getattribute(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res
     match &args[1] {
         Value::Str(n) => {
             let n = vm.intern(n.as_str());
-            vm.getattr(&args[0], &n)
+            vm.generic_getattr(&args[0], &n)
         }
         _ => Err(Error::type_error("attribute name must be string")),
     }
@@ -1004,11 +1004,9 @@ fn filter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn reversed(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("reversed", args, 1, 1)?;
     let v = &args[0];
-    if let Value::Instance(i) = v {
-        let name = vm.intern("__reversed__");
-        if let Some(m) = i.class.lookup(&name) {
-            return vm.call(&m, std::slice::from_ref(v), &[]);
-        }
+    let name = vm.intern("__reversed__");
+    if let Some(m) = vm.type_of(v).lookup(&name) {
+        return vm.call(&m, std::slice::from_ref(v), &[]);
     }
     let items: Vec<Value> = match v {
         Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Bytes(_) => vm.iterate(v)?,

@@ -6,6 +6,7 @@ pub mod constructors;
 pub mod dict_methods;
 pub mod functions;
 pub mod gen_methods;
+pub mod instance_dict;
 pub mod list_methods;
 pub mod mod_copy;
 pub mod mod_array;
@@ -120,6 +121,7 @@ pub fn install(vm: &mut Vm) {
     set_methods::install(vm);
     num_methods::install(vm);
     gen_methods::install(vm);
+    instance_dict::install(vm);
     let b = vm.builtins.clone();
     for c in vm.types.exception_order.clone() {
         let name = c.name.clone();

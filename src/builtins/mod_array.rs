@@ -58,42 +58,55 @@ fn itemsize(code: char) -> usize {
 }
 
 fn array_class(vm: &mut Vm) -> Rc<ClassObj> {
-    native_class(vm, "array.array", "array", "array", None, Builtin::Object, |vm, c| {
-        let methods: &[(&'static str, NativeFnPtr)] = &[
-            ("__init__", a_init),
-            ("append", a_append),
-            ("extend", a_extend),
-            ("fromlist", a_extend),
-            ("pop", a_pop),
-            ("insert", a_insert),
-            ("remove", a_remove),
-            ("index", a_index),
-            ("count", a_count),
-            ("reverse", a_reverse),
-            ("tolist", a_tolist),
-            ("tobytes", a_tobytes),
-            ("frombytes", a_frombytes),
-            ("buffer_info", a_buffer_info),
-            ("__len__", a_len),
-            ("__getitem__", a_getitem),
-            ("__setitem__", a_setitem),
-            ("__delitem__", a_delitem),
-            ("__iter__", a_iter),
-            ("__contains__", a_contains),
-            ("__repr__", a_repr),
-            ("__add__", a_add),
-            ("__mul__", a_mul),
-            ("__rmul__", a_mul),
-            ("__iadd__", a_iadd),
-            ("__imul__", a_imul),
-            ("__copy__", a_copy),
-        ];
-        for (n, f) in methods {
-            add_method(vm, c, n, *f);
-        }
-        super::add_attr(vm, c, "__hash__", Value::None);
-        install_cmp(vm, c, a_cmp, &["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"]);
-    })
+    native_class(
+        vm,
+        "array.array",
+        "array",
+        "array",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            let methods: &[(&'static str, NativeFnPtr)] = &[
+                ("__init__", a_init),
+                ("append", a_append),
+                ("extend", a_extend),
+                ("fromlist", a_extend),
+                ("pop", a_pop),
+                ("insert", a_insert),
+                ("remove", a_remove),
+                ("index", a_index),
+                ("count", a_count),
+                ("reverse", a_reverse),
+                ("tolist", a_tolist),
+                ("tobytes", a_tobytes),
+                ("frombytes", a_frombytes),
+                ("buffer_info", a_buffer_info),
+                ("__len__", a_len),
+                ("__getitem__", a_getitem),
+                ("__setitem__", a_setitem),
+                ("__delitem__", a_delitem),
+                ("__iter__", a_iter),
+                ("__contains__", a_contains),
+                ("__repr__", a_repr),
+                ("__add__", a_add),
+                ("__mul__", a_mul),
+                ("__rmul__", a_mul),
+                ("__iadd__", a_iadd),
+                ("__imul__", a_imul),
+                ("__copy__", a_copy),
+            ];
+            for (n, f) in methods {
+                add_method(vm, c, n, *f);
+            }
+            super::add_attr(vm, c, "__hash__", Value::None);
+            install_cmp(
+                vm,
+                c,
+                a_cmp,
+                &["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"],
+            );
+        },
+    )
 }
 
 fn state(v: &Value) -> Res<Value> {
@@ -160,11 +173,19 @@ fn convert(code: char, v: &Value) -> Res<Value> {
             let neg = b.is_negative();
             return match code {
                 'L' | 'Q' if !neg && b.to_u64().is_some() => Ok(Value::bigint(b)),
-                'I' | 'L' if neg => Err(Error::overflow_error("can't convert negative value to unsigned int")),
-                'I' | 'L' => Err(Error::overflow_error("Python int too large to convert to C unsigned long")),
-                'Q' if neg => Err(Error::overflow_error("can't convert negative int to unsigned")),
+                'I' | 'L' if neg => Err(Error::overflow_error(
+                    "can't convert negative value to unsigned int",
+                )),
+                'I' | 'L' => Err(Error::overflow_error(
+                    "Python int too large to convert to C unsigned long",
+                )),
+                'Q' if neg => Err(Error::overflow_error(
+                    "can't convert negative int to unsigned",
+                )),
                 'q' | 'Q' => Err(Error::overflow_error("int too big to convert")),
-                _ => Err(Error::overflow_error("Python int too large to convert to C long")),
+                _ => Err(Error::overflow_error(
+                    "Python int too large to convert to C long",
+                )),
             };
         }
     };
@@ -191,12 +212,22 @@ fn convert(code: char, v: &Value) -> Res<Value> {
         'i' => check(i32::MIN as i64, i32::MAX as i64, "signed integer")?,
         'I' => {
             if n < 0 {
-                return Err(Error::overflow_error("can't convert negative value to unsigned int"));
+                return Err(Error::overflow_error(
+                    "can't convert negative value to unsigned int",
+                ));
             }
             check(0, u32::MAX as i64, "unsigned int")?;
         }
-        'L' if n < 0 => return Err(Error::overflow_error("can't convert negative value to unsigned int")),
-        'Q' if n < 0 => return Err(Error::overflow_error("can't convert negative int to unsigned")),
+        'L' if n < 0 => {
+            return Err(Error::overflow_error(
+                "can't convert negative value to unsigned int",
+            ))
+        }
+        'Q' if n < 0 => {
+            return Err(Error::overflow_error(
+                "can't convert negative int to unsigned",
+            ))
+        }
         _ => {}
     }
     Ok(Value::Int(n))
@@ -433,8 +464,10 @@ fn to_bytes(a: &Arr) -> Vec<u8> {
 
 fn frombytes(a: &Arr, b: &[u8]) -> Res<()> {
     let size = itemsize(a.code);
-    if b.len() % size != 0 {
-        return Err(Error::value_error("bytes length not a multiple of item size"));
+    if !b.len().is_multiple_of(size) {
+        return Err(Error::value_error(
+            "bytes length not a multiple of item size",
+        ));
     }
     let mut items = a.items.borrow_mut();
     for chunk in b.chunks(size) {
@@ -480,7 +513,10 @@ fn a_frombytes(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 fn a_buffer_info(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     arr!(&args[0], a);
     let n = a.items.borrow().len();
-    Ok(Value::tuple(vec![Value::Int(a.items.as_ptr() as i64), Value::Int(n as i64)]))
+    Ok(Value::tuple(vec![
+        Value::Int(a.items.as_ptr() as i64),
+        Value::Int(n as i64),
+    ]))
 }
 
 fn a_len(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -511,7 +547,9 @@ fn a_setitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__setitem__", args, 3, 3)?;
     arr!(&args[0], a);
     if let Value::Slice(s) = &args[1] {
-        let src = state(&args[2]).ok().and_then(|st| downcast::<Arr>(&st).map(|o| (o.code, o.items.borrow().clone())));
+        let src = state(&args[2])
+            .ok()
+            .and_then(|st| downcast::<Arr>(&st).map(|o| (o.code, o.items.borrow().clone())));
         let Some((code, vals)) = src else {
             return Err(Error::type_error(format!(
                 "can only assign array (not \"{}\") to array slice",
@@ -519,13 +557,19 @@ fn a_setitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             )));
         };
         if code != a.code {
-            return Err(Error::type_error("bad argument type for built-in operation"));
+            return Err(Error::type_error(
+                "bad argument type for built-in operation",
+            ));
         }
         let len = a.items.borrow().len();
         let idx = vm.slice_indices(s, len)?;
         let mut items = a.items.borrow_mut();
         if idx.step == 1 {
-            let start = idx.indices().next().unwrap_or(idx.start.max(0) as usize).min(len);
+            let start = idx
+                .indices()
+                .next()
+                .unwrap_or(idx.start.max(0) as usize)
+                .min(len);
             let end = (start + idx.len).min(len);
             items.splice(start..end, vals);
         } else {
@@ -614,7 +658,9 @@ fn other_items(a: &Arr, other: &Value) -> Res<Vec<Value>> {
     })?;
     let o = downcast::<Arr>(&s).ok_or_else(|| Error::type_error("array expected"))?;
     if o.code != a.code {
-        return Err(Error::type_error("bad argument type for built-in operation"));
+        return Err(Error::type_error(
+            "bad argument type for built-in operation",
+        ));
     }
     let items = o.items.borrow().clone();
     Ok(items)
@@ -689,8 +735,12 @@ fn a_cmp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (Ok(x), Ok(y)) = (state(&args[0]), state(&args[1])) else {
         return Ok(vm.types.not_implemented.clone());
     };
-    let lx = downcast::<Arr>(&x).map(|a| a.items.borrow().clone()).unwrap_or_default();
-    let ly = downcast::<Arr>(&y).map(|a| a.items.borrow().clone()).unwrap_or_default();
+    let lx = downcast::<Arr>(&x)
+        .map(|a| a.items.borrow().clone())
+        .unwrap_or_default();
+    let ly = downcast::<Arr>(&y)
+        .map(|a| a.items.borrow().clone())
+        .unwrap_or_default();
     let op = match args[2].as_str() {
         Some("==") => crate::syntax::ast::CmpOp::Eq,
         Some("<") => crate::syntax::ast::CmpOp::Lt,

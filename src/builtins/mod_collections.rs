@@ -101,44 +101,57 @@ impl Deque {
 }
 
 fn deque_class(vm: &mut Vm) -> Rc<ClassObj> {
-    native_class(vm, "collections.deque", "collections", "deque", None, Builtin::Object, |vm, c| {
-        let methods: &[(&'static str, NativeFnPtr)] = &[
-            ("__init__", dq_init),
-            ("append", dq_append),
-            ("appendleft", dq_appendleft),
-            ("pop", dq_pop),
-            ("popleft", dq_popleft),
-            ("extend", dq_extend),
-            ("extendleft", dq_extendleft),
-            ("rotate", dq_rotate),
-            ("clear", dq_clear),
-            ("count", dq_count),
-            ("index", dq_index),
-            ("remove", dq_remove),
-            ("insert", dq_insert),
-            ("reverse", dq_reverse),
-            ("copy", dq_copy),
-            ("__copy__", dq_copy),
-            ("__len__", dq_len),
-            ("__bool__", dq_bool),
-            ("__getitem__", dq_getitem),
-            ("__setitem__", dq_setitem),
-            ("__delitem__", dq_delitem),
-            ("__iter__", dq_iter),
-            ("__reversed__", dq_reversed),
-            ("__contains__", dq_contains),
-            ("__repr__", dq_repr),
-            ("__add__", dq_add),
-            ("__mul__", dq_mul),
-            ("__rmul__", dq_mul),
-            ("__iadd__", dq_iadd),
-        ];
-        for (n, f) in methods {
-            add_method(vm, c, n, *f);
-        }
-        add_attr_none(vm, c, "__hash__");
-        install_cmp(vm, c, dq_cmp, &["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"]);
-    })
+    native_class(
+        vm,
+        "collections.deque",
+        "collections",
+        "deque",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            let methods: &[(&'static str, NativeFnPtr)] = &[
+                ("__init__", dq_init),
+                ("append", dq_append),
+                ("appendleft", dq_appendleft),
+                ("pop", dq_pop),
+                ("popleft", dq_popleft),
+                ("extend", dq_extend),
+                ("extendleft", dq_extendleft),
+                ("rotate", dq_rotate),
+                ("clear", dq_clear),
+                ("count", dq_count),
+                ("index", dq_index),
+                ("remove", dq_remove),
+                ("insert", dq_insert),
+                ("reverse", dq_reverse),
+                ("copy", dq_copy),
+                ("__copy__", dq_copy),
+                ("__len__", dq_len),
+                ("__bool__", dq_bool),
+                ("__getitem__", dq_getitem),
+                ("__setitem__", dq_setitem),
+                ("__delitem__", dq_delitem),
+                ("__iter__", dq_iter),
+                ("__reversed__", dq_reversed),
+                ("__contains__", dq_contains),
+                ("__repr__", dq_repr),
+                ("__add__", dq_add),
+                ("__mul__", dq_mul),
+                ("__rmul__", dq_mul),
+                ("__iadd__", dq_iadd),
+            ];
+            for (n, f) in methods {
+                add_method(vm, c, n, *f);
+            }
+            add_attr_none(vm, c, "__hash__");
+            install_cmp(
+                vm,
+                c,
+                dq_cmp,
+                &["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"],
+            );
+        },
+    )
 }
 
 fn add_attr_none(vm: &mut Vm, c: &Rc<ClassObj>, name: &str) {
@@ -377,7 +390,9 @@ fn dq_bool(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn dq_pos(vm: &mut Vm, d: &Deque, key: &Value) -> Res<usize> {
     if matches!(key, Value::Slice(_)) {
-        return Err(Error::type_error("sequence index must be integer, not 'slice'"));
+        return Err(Error::type_error(
+            "sequence index must be integer, not 'slice'",
+        ));
     }
     let i = vm.index_value(key)?;
     let len = d.items.borrow().len() as i64;
@@ -526,8 +541,12 @@ fn dq_cmp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (Ok(a), Ok(b)) = (dq_state(&args[0]), dq_state(&args[1])) else {
         return Ok(vm.types.not_implemented.clone());
     };
-    let la = downcast::<Deque>(&a).map(|d| d.snapshot()).unwrap_or_default();
-    let lb = downcast::<Deque>(&b).map(|d| d.snapshot()).unwrap_or_default();
+    let la = downcast::<Deque>(&a)
+        .map(|d| d.snapshot())
+        .unwrap_or_default();
+    let lb = downcast::<Deque>(&b)
+        .map(|d| d.snapshot())
+        .unwrap_or_default();
     let op = match args[2].as_str() {
         Some("==") => crate::syntax::ast::CmpOp::Eq,
         Some("<") => crate::syntax::ast::CmpOp::Lt,
@@ -561,7 +580,15 @@ fn dict_subclass(
     setup: fn(&mut Vm, &Rc<ClassObj>),
 ) -> Rc<ClassObj> {
     let base = vm.types.dict.clone();
-    native_class(vm, key, "collections", name, Some(base), Builtin::Dict, setup)
+    native_class(
+        vm,
+        key,
+        "collections",
+        name,
+        Some(base),
+        Builtin::Dict,
+        setup,
+    )
 }
 
 fn defaultdict_class(vm: &mut Vm) -> Rc<ClassObj> {
@@ -705,7 +732,11 @@ fn od_popitem(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         None => true,
     };
     let d = dict_of(&args[0])?;
-    let r = if last { d.d.borrow_mut().pop_last() } else { d.d.borrow_mut().pop_first() };
+    let r = if last {
+        d.d.borrow_mut().pop_last()
+    } else {
+        d.d.borrow_mut().pop_first()
+    };
     match r {
         Some((k, v)) => Ok(Value::tuple(vec![k, v])),
         None => Err(Error::key_error(Value::str("dictionary is empty"))),
@@ -720,7 +751,12 @@ fn od_repr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         return Ok(Value::string(format!("{name}()")));
     }
     let r = repr_guard(&args[0], || {
-        let l = Value::list(items.into_iter().map(|(k, v)| Value::tuple(vec![k, v])).collect());
+        let l = Value::list(
+            items
+                .into_iter()
+                .map(|(k, v)| Value::tuple(vec![k, v]))
+                .collect(),
+        );
         Ok(format!("{name}({})", vm.repr(&l)?))
     })?;
     Ok(Value::string(r.unwrap_or_else(|| "...".into())))
@@ -906,13 +942,12 @@ fn second(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 }
 
 fn sorted_counts(vm: &mut Vm, d: &Rc<DictObj>) -> Res<Vec<Value>> {
-    let mut items: Vec<Value> = d
-        .d
-        .borrow()
-        .items()
-        .into_iter()
-        .map(|(k, v)| Value::tuple(vec![k, v]))
-        .collect();
+    let mut items: Vec<Value> =
+        d.d.borrow()
+            .items()
+            .into_iter()
+            .map(|(k, v)| Value::tuple(vec![k, v]))
+            .collect();
     let key = native("_count", second);
     super::functions::sort_values(vm, &mut items, Some(&key), true)?;
     Ok(items)
@@ -932,7 +967,8 @@ fn ct_most_common(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value
 fn ct_elements(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let d = dict_of(&args[0])?;
     let mut out = Vec::new();
-    for (k, v) in d.d.borrow().items() {
+    let entries = d.d.borrow().items();
+    for (k, v) in entries {
         let n = match v {
             Value::Int(n) => n,
             Value::Bool(b) => b as i64,
@@ -954,7 +990,8 @@ fn ct_elements(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 fn ct_total(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let d = dict_of(&args[0])?;
     let mut t = Value::Int(0);
-    for v in d.d.borrow().values() {
+    let entries = d.d.borrow().values();
+    for v in entries {
         t = vm.binary(crate::syntax::ast::BinOp::Add, t, v)?;
     }
     Ok(t)
@@ -991,19 +1028,23 @@ fn ct_repr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     }
     let items = match sorted_counts(vm, &d) {
         Ok(i) => i,
-        Err(_) => d
-            .d
-            .borrow()
-            .items()
-            .into_iter()
-            .map(|(k, v)| Value::tuple(vec![k, v]))
-            .collect(),
+        Err(_) => {
+            d.d.borrow()
+                .items()
+                .into_iter()
+                .map(|(k, v)| Value::tuple(vec![k, v]))
+                .collect()
+        }
     };
     let r = repr_guard(&args[0], || {
         let mut parts = Vec::new();
         for it in &items {
             if let Value::Tuple(t) = it {
-                parts.push(format!("{}: {}", vm.repr(&t.items[0])?, vm.repr(&t.items[1])?));
+                parts.push(format!(
+                    "{}: {}",
+                    vm.repr(&t.items[0])?,
+                    vm.repr(&t.items[1])?
+                ));
             }
         }
         Ok(format!("{name}({{{}}})", parts.join(", ")))
@@ -1031,14 +1072,16 @@ fn ct_binop(vm: &mut Vm, args: &[Value], f: fn(&mut Vm, Value, Value) -> Res<Val
         return Ok(vm.types.not_implemented.clone());
     };
     let (res, rd) = new_counter(vm)?;
-    for (k, va) in a.d.borrow().items() {
+    let entries = a.d.borrow().items();
+    for (k, va) in entries {
         let vb = vm.dict_get(&b, &k)?.unwrap_or(Value::Int(0));
         let n = f(vm, va, vb)?;
         if positive(vm, &n)? {
             vm.dict_set(&rd, k, n)?;
         }
     }
-    for (k, vb) in b.d.borrow().items() {
+    let entries = b.d.borrow().items();
+    for (k, vb) in entries {
         if vm.dict_get(&a, &k)?.is_none() {
             let n = f(vm, Value::Int(0), vb)?;
             if positive(vm, &n)? {
@@ -1050,26 +1093,39 @@ fn ct_binop(vm: &mut Vm, args: &[Value], f: fn(&mut Vm, Value, Value) -> Res<Val
 }
 
 fn ct_add(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    ct_binop(vm, args, |vm, a, b| vm.binary(crate::syntax::ast::BinOp::Add, a, b))
+    ct_binop(vm, args, |vm, a, b| {
+        vm.binary(crate::syntax::ast::BinOp::Add, a, b)
+    })
 }
 
 fn ct_sub(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    ct_binop(vm, args, |vm, a, b| vm.binary(crate::syntax::ast::BinOp::Sub, a, b))
+    ct_binop(vm, args, |vm, a, b| {
+        vm.binary(crate::syntax::ast::BinOp::Sub, a, b)
+    })
 }
 
 fn ct_or(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    ct_binop(vm, args, |vm, a, b| Ok(if vm.less_than(&a, &b)? { b } else { a }))
+    ct_binop(vm, args, |vm, a, b| {
+        Ok(if vm.less_than(&a, &b)? { b } else { a })
+    })
 }
 
 fn ct_and(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    ct_binop(vm, args, |vm, a, b| Ok(if vm.less_than(&a, &b)? { a } else { b }))
+    ct_binop(vm, args, |vm, a, b| {
+        Ok(if vm.less_than(&a, &b)? { a } else { b })
+    })
 }
 
 fn ct_unary(vm: &mut Vm, args: &[Value], neg: bool) -> Res<Value> {
     let a = dict_of(&args[0])?;
     let (res, rd) = new_counter(vm)?;
-    for (k, v) in a.d.borrow().items() {
-        let n = if neg { vm.binary(crate::syntax::ast::BinOp::Sub, Value::Int(0), v)? } else { v };
+    let entries = a.d.borrow().items();
+    for (k, v) in entries {
+        let n = if neg {
+            vm.binary(crate::syntax::ast::BinOp::Sub, Value::Int(0), v)?
+        } else {
+            v
+        };
         if positive(vm, &n)? {
             vm.dict_set(&rd, k, n)?;
         }
@@ -1093,7 +1149,8 @@ fn ct_inplace(vm: &mut Vm, args: &[Value], sign: i64) -> Res<Value> {
     };
     let a = dict_of(&args[0])?;
     count_into(vm, &a, &Value::Dict(b), sign)?;
-    for (k, v) in a.d.borrow().items() {
+    let entries = a.d.borrow().items();
+    for (k, v) in entries {
         if !positive(vm, &v)? {
             vm.dict_remove(&a, &k)?;
         }
@@ -1129,9 +1186,10 @@ fn is_identifier(s: &str) -> bool {
 }
 
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del",
-    "elif", "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-    "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// `_field_names(typename, field_names, rename)`: the validated field
@@ -1140,7 +1198,12 @@ fn field_names(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     check_args("_field_names", args, 3, 3)?;
     let typename = match &args[0] {
         Value::Str(s) => s.as_str().to_string(),
-        other => return Err(Error::type_error(format!("Type names and field names must be strings, not {}", other.type_name()))),
+        other => {
+            return Err(Error::type_error(format!(
+                "Type names and field names must be strings, not {}",
+                other.type_name()
+            )))
+        }
     };
     let rename = vm.truthy(&args[2])?;
     let mut names: Vec<String> = match &args[1] {
@@ -1169,7 +1232,11 @@ fn field_names(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     if rename {
         let mut seen: Vec<String> = Vec::new();
         for (i, n) in names.iter_mut().enumerate() {
-            if !is_identifier(n) || KEYWORDS.contains(&n.as_str()) || n.starts_with('_') || seen.contains(n) {
+            if !is_identifier(n)
+                || KEYWORDS.contains(&n.as_str())
+                || n.starts_with('_')
+                || seen.contains(n)
+            {
                 *n = format!("_{i}");
             }
             seen.push(n.clone());

@@ -119,6 +119,7 @@ fn deep(vm: &mut Vm, x: &Value, memo: &Rc<DictObj>) -> Res<Value> {
                 items: std::cell::RefCell::new(Vec::new()),
             });
             vm.dict_set(memo, key.clone(), Value::List(y.clone()))?;
+            crate::vm::gc::track(&Value::List(y.clone()));
             let items = l.items.borrow().clone();
             for it in items {
                 let c = deep(vm, &it, memo)?;
@@ -146,6 +147,7 @@ fn deep(vm: &mut Vm, x: &Value, memo: &Rc<DictObj>) -> Res<Value> {
                 d: std::cell::RefCell::new(Dict::new()),
             });
             vm.dict_set(memo, key.clone(), Value::Dict(y.clone()))?;
+            crate::vm::gc::track(&Value::Dict(y.clone()));
             let items = d.d.borrow().items();
             for (k, v) in items {
                 let k2 = deep(vm, &k, memo)?;

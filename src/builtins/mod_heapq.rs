@@ -11,15 +11,20 @@ use crate::vm::object::*;
 use crate::vm::value::*;
 use crate::vm::Vm;
 
-fn heap_list(v: &Value) -> Res<Rc<ListObj>> {
+fn heap_list(v: &Value, name: &str) -> Res<Rc<ListObj>> {
     match v {
-        Value::List(l) => Ok(l.clone()),
-        Value::Instance(_) => match crate::vm::ops::payload_of(v) {
-            Some(Value::List(l)) => Ok(l),
-            _ => Err(Error::type_error("heap argument must be a list")),
-        },
-        _ => Err(Error::type_error("heap argument must be a list")),
+        Value::List(l) => return Ok(l.clone()),
+        Value::Instance(_) => {
+            if let Some(Value::List(l)) = crate::vm::ops::payload_of(v) {
+                return Ok(l);
+            }
+        }
+        _ => {}
     }
+    Err(Error::type_error(format!(
+        "{name}() argument 1 must be list, not {}",
+        v.type_name()
+    )))
 }
 
 fn get(l: &ListObj, i: usize) -> Res<Value> {
@@ -79,7 +84,7 @@ fn siftup(vm: &mut Vm, l: &ListObj, mut pos: usize) -> Res<()> {
 
 fn heappush(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("heappush", args, 2, 2)?;
-    let l = heap_list(&args[0])?;
+    let l = heap_list(&args[0], "heappush")?;
     let n = {
         let mut items = l.items.borrow_mut();
         items.push(args[1].clone());
@@ -91,7 +96,7 @@ fn heappush(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn heappop(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("heappop", args, 1, 1)?;
-    let l = heap_list(&args[0])?;
+    let l = heap_list(&args[0], "heappop")?;
     let last = l
         .items
         .borrow_mut()
@@ -108,7 +113,7 @@ fn heappop(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn heapreplace(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("heapreplace", args, 2, 2)?;
-    let l = heap_list(&args[0])?;
+    let l = heap_list(&args[0], "heapreplace")?;
     let ret = l
         .items
         .borrow()
@@ -122,7 +127,7 @@ fn heapreplace(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 
 fn heappushpop(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("heappushpop", args, 2, 2)?;
-    let l = heap_list(&args[0])?;
+    let l = heap_list(&args[0], "heappushpop")?;
     let item = args[1].clone();
     let Some(top) = l.items.borrow().first().cloned() else {
         return Ok(item);
@@ -138,7 +143,7 @@ fn heappushpop(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 
 fn heapify(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("heapify", args, 1, 1)?;
-    let l = heap_list(&args[0])?;
+    let l = heap_list(&args[0], "heapify")?;
     let n = l.items.borrow().len();
     for i in (0..n / 2).rev() {
         siftup(vm, &l, i)?;

@@ -18,6 +18,7 @@ use crate::vm::value::*;
 use crate::vm::Vm;
 
 pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
+    install_oserror(vm);
     let m = vm.new_module("io", None);
     let s = stream_class(vm, Kind::StringIO);
     m.set_str("StringIO", Value::Class(s));
@@ -42,9 +43,22 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
 pub fn install_open(vm: &mut Vm) {
     let b = vm.builtins.clone();
     add_fn(vm, &b, "open", builtin_open);
+    install_oserror(vm);
+}
+
+/// Gives OSError its `[Errno N] msg: 'file'` str and errno attributes
+/// (idempotent; also done when `io` or `os` is imported).
+pub fn install_oserror(vm: &mut Vm) {
     let ose = vm.types.exc_named("OSError");
     add_method(vm, &ose, "__init__", oserror_init);
-    add_method(vm, &ose, "__str__", oserror_str);
+    // to_str only honours script-level __str__ on instances.
+    let f = super::native("_oserror_str", oserror_str);
+    let src = "def __str__(self):\n    return _s(self)\n";
+    if let Ok(fs) = super::stdlib_data::con_functions(vm, src, &[("_s", f)], &["__str__"]) {
+        for v in fs {
+            add_attr(vm, &ose, "__str__", v);
+        }
+    }
     for n in ["errno", "strerror", "filename", "filename2"] {
         add_attr(vm, &ose, n, Value::None);
     }
@@ -52,7 +66,15 @@ pub fn install_open(vm: &mut Vm) {
 
 fn unsupported_class(vm: &mut Vm) -> Rc<ClassObj> {
     let base = vm.types.exc_named("OSError");
-    native_class(vm, "io.UnsupportedOperation", "io", "UnsupportedOperation", Some(base), Builtin::BaseException, |_, _| {})
+    native_class(
+        vm,
+        "io.UnsupportedOperation",
+        "io",
+        "UnsupportedOperation",
+        Some(base),
+        Builtin::BaseException,
+        |_, _| {},
+    )
 }
 
 fn unsupported(vm: &mut Vm, what: &str) -> Error {
@@ -80,7 +102,13 @@ fn strerror(errno: i32, fallback: &str) -> String {
         30 => "Read-only file system",
         36 => "File name too long",
         39 => "Directory not empty",
-        _ => return fallback.split(" (os error").next().unwrap_or(fallback).to_string(),
+        _ => {
+            return fallback
+                .split(" (os error")
+                .next()
+                .unwrap_or(fallback)
+                .to_string()
+        }
     }
     .to_string()
 }
@@ -98,7 +126,12 @@ fn errno_class(vm: &mut Vm, errno: i32) -> Rc<ClassObj> {
 }
 
 /// An OSError subclass instance for [e], as CPython raises it.
-pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&Value>, filename2: Option<&Value>) -> Error {
+pub fn os_error(
+    vm: &mut Vm,
+    e: &std::io::Error,
+    filename: Option<&Value>,
+    filename2: Option<&Value>,
+) -> Error {
     let errno = e.raw_os_error().unwrap_or(match e.kind() {
         std::io::ErrorKind::NotFound => 2,
         std::io::ErrorKind::PermissionDenied => 13,
@@ -109,7 +142,13 @@ pub fn os_error(vm: &mut Vm, e: &std::io::Error, filename: Option<&Value>, filen
     os_error_from(vm, errno, &msg, filename, filename2)
 }
 
-pub fn os_error_from(vm: &mut Vm, errno: i32, msg: &str, filename: Option<&Value>, filename2: Option<&Value>) -> Error {
+pub fn os_error_from(
+    vm: &mut Vm,
+    errno: i32,
+    msg: &str,
+    filename: Option<&Value>,
+    filename2: Option<&Value>,
+) -> Error {
     let cls = errno_class(vm, errno);
     let mut args = vec![Value::Int(errno as i64), Value::str(msg)];
     if let Some(f) = filename {
@@ -124,8 +163,14 @@ pub fn os_error_from(vm: &mut Vm, errno: i32, msg: &str, filename: Option<&Value
         let mut d = i.dict.borrow_mut();
         d.insert(vm.intern("errno"), Value::Int(errno as i64));
         d.insert(vm.intern("strerror"), Value::str(msg));
-        d.insert(vm.intern("filename"), filename.cloned().unwrap_or(Value::None));
-        d.insert(vm.intern("filename2"), filename2.cloned().unwrap_or(Value::None));
+        d.insert(
+            vm.intern("filename"),
+            filename.cloned().unwrap_or(Value::None),
+        );
+        d.insert(
+            vm.intern("filename2"),
+            filename2.cloned().unwrap_or(Value::None),
+        );
     }
     Error::Raised(exc)
 }
@@ -284,8 +329,12 @@ impl NativeObject for Stream {
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         Ok(match name {
             "closed" => Some(Value::Bool(self.closed.get())),
-            "name" if !matches!(self.kind, Kind::StringIO | Kind::BytesIO) => Some(self.name.clone()),
-            "mode" if !matches!(self.kind, Kind::StringIO | Kind::BytesIO) => Some(Value::str(&self.mode)),
+            "name" if !matches!(self.kind, Kind::StringIO | Kind::BytesIO) => {
+                Some(self.name.clone())
+            }
+            "mode" if !matches!(self.kind, Kind::StringIO | Kind::BytesIO) => {
+                Some(Value::str(&self.mode))
+            }
             "encoding" if self.kind == Kind::Text => Some(Value::str(&self.encoding)),
             "line_buffering" => Some(Value::Bool(false)),
             "newlines" => Some(Value::None),
@@ -294,14 +343,22 @@ impl NativeObject for Stream {
     }
 }
 
-fn closed_error() -> Error {
-    Error::value_error("I/O operation on closed file.")
+fn closed_error(memory: bool) -> Error {
+    // StringIO/BytesIO word it without the final period.
+    Error::value_error(if memory {
+        "I/O operation on closed file"
+    } else {
+        "I/O operation on closed file."
+    })
 }
 
 impl Stream {
     fn check_open(&self) -> Res<()> {
         if self.closed.get() {
-            Err(closed_error())
+            Err(closed_error(matches!(
+                self.kind,
+                Kind::StringIO | Kind::BytesIO
+            )))
         } else {
             Ok(())
         }
@@ -327,7 +384,11 @@ impl Stream {
     fn read(&self, n: i64) -> Res<Value> {
         let data = self.data.borrow();
         let pos = self.pos.get().min(data.len());
-        let end = if n < 0 { data.len() } else { (pos + n as usize).min(data.len()) };
+        let end = if n < 0 {
+            data.len()
+        } else {
+            (pos + n as usize).min(data.len())
+        };
         if self.pos.get() < data.len() {
             self.pos.set(end);
         }
@@ -340,10 +401,22 @@ impl Stream {
     fn readline(&self, limit: i64) -> Res<Value> {
         let data = self.data.borrow();
         let pos = self.pos.get().min(data.len());
-        let max = if limit < 0 { data.len() } else { (pos + limit as usize).min(data.len()) };
+        let max = if limit < 0 {
+            data.len()
+        } else {
+            (pos + limit as usize).min(data.len())
+        };
         let end = match &*data {
-            Buf::Text(t) => t[pos..max].iter().position(|&c| c == '\n').map(|i| pos + i + 1).unwrap_or(max),
-            Buf::Bin(b) => b[pos..max].iter().position(|&c| c == b'\n').map(|i| pos + i + 1).unwrap_or(max),
+            Buf::Text(t) => t[pos..max]
+                .iter()
+                .position(|&c| c == '\n')
+                .map(|i| pos + i + 1)
+                .unwrap_or(max),
+            Buf::Bin(b) => b[pos..max]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map(|i| pos + i + 1)
+                .unwrap_or(max),
         };
         if self.pos.get() < data.len() {
             self.pos.set(end);
@@ -365,17 +438,23 @@ impl Stream {
                 Value::Str(s) => s.clone(),
                 other => match crate::vm::ops::payload_of(other) {
                     Some(Value::Str(s)) => s,
+                    _ if self.kind == Kind::StringIO => {
+                        return Err(Error::type_error(format!(
+                            "string argument expected, got '{}'",
+                            other.type_name()
+                        )))
+                    }
                     _ => {
                         return Err(Error::type_error(format!(
-                            "{} argument must be str, not {}",
-                            if self.kind == Kind::StringIO { "string" } else { "write()" },
+                            "write() argument must be str, not {}",
                             other.type_name()
                         )))
                     }
                 },
             };
             if let Some(w) = self.sink.borrow_mut().as_mut() {
-                w.write_all(s.as_str().as_bytes()).map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
+                w.write_all(s.as_str().as_bytes())
+                    .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
                 self.written.set(self.written.get() + s.as_str().len());
                 return Ok(s.char_len());
             }
@@ -395,7 +474,8 @@ impl Stream {
             };
             let n = b.len();
             if let Some(w) = self.sink.borrow_mut().as_mut() {
-                w.write_all(&b).map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
+                w.write_all(&b)
+                    .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
                 self.written.set(self.written.get() + n);
                 return Ok(n);
             }
@@ -407,7 +487,11 @@ impl Stream {
     /// Writes [new] at the position (the end for append mode).
     fn put(&self, new: Buf) {
         let mut data = self.data.borrow_mut();
-        let pos = if self.append { data.len() } else { self.pos.get() };
+        let pos = if self.append {
+            data.len()
+        } else {
+            self.pos.get()
+        };
         let n;
         match (&mut *data, new) {
             (Buf::Text(t), Buf::Text(s)) => {
@@ -518,7 +602,11 @@ fn stringio_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
         }
         None => Vec::new(),
     };
-    Ok(Value::object(new_stream(vm, Kind::StringIO, Buf::Text(init))))
+    Ok(Value::object(new_stream(
+        vm,
+        Kind::StringIO,
+        Buf::Text(init),
+    )))
 }
 
 fn bytesio_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -693,7 +781,11 @@ fn s_close(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         s.sink.borrow_mut().take();
         s.closed.set(true);
         if matches!(s.kind, Kind::StringIO | Kind::BytesIO) {
-            let empty = if s.binary { Buf::Bin(Vec::new()) } else { Buf::Text(Vec::new()) };
+            let empty = if s.binary {
+                Buf::Bin(Vec::new())
+            } else {
+                Buf::Text(Vec::new())
+            };
             *s.data.borrow_mut() = empty;
         }
         r.map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
@@ -704,7 +796,8 @@ fn s_close(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn s_flush(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    s.flush_inner().map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
+    s.flush_inner()
+        .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
     Ok(Value::None)
 }
 
@@ -759,7 +852,9 @@ fn s_next(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn decode_text(vm: &mut Vm, bytes: Vec<u8>, encoding: &str, translate: bool) -> Res<Vec<char>> {
     let enc = encoding.to_ascii_lowercase().replace('_', "-");
     let text: String = match enc.as_str() {
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => bytes.iter().map(|&b| b as char).collect(),
+        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => {
+            bytes.iter().map(|&b| b as char).collect()
+        }
         _ => match String::from_utf8(bytes) {
             Ok(s) => s,
             Err(e) => {
@@ -781,7 +876,9 @@ fn decode_text(vm: &mut Vm, bytes: Vec<u8>, encoding: &str, translate: bool) -> 
         },
     };
     let text = if enc == "utf-8-sig" {
-        text.strip_prefix('\u{feff}').map(|s| s.to_string()).unwrap_or(text)
+        text.strip_prefix('\u{feff}')
+            .map(|s| s.to_string())
+            .unwrap_or(text)
     } else {
         text
     };
@@ -803,7 +900,9 @@ fn decode_text(vm: &mut Vm, bytes: Vec<u8>, encoding: &str, translate: bool) -> 
 pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("open", args, 1, 8)?;
     let Some(file) = arg_or_kw(args, kw, 0, "file").cloned() else {
-        return Err(Error::type_error("open() missing required argument 'file' (pos 1)"));
+        return Err(Error::type_error(
+            "open() missing required argument 'file' (pos 1)",
+        ));
     };
     let path = match &file {
         Value::Str(s) => s.as_str().to_string(),
@@ -858,7 +957,9 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
     let creating = counts[0] + counts[1] + counts[2] + counts[3];
     if counts.iter().any(|&n| n > 1) || creating != 1 || (counts[5] == 1 && counts[6] == 1) {
         if counts[5] == 1 && counts[6] == 1 {
-            return Err(Error::value_error("can't have text and binary mode at once"));
+            return Err(Error::value_error(
+                "can't have text and binary mode at once",
+            ));
         }
         if creating != 1 {
             return Err(Error::value_error(
@@ -869,10 +970,17 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
     }
     let binary = counts[5] == 1;
     if binary && encoding.is_some() {
-        return Err(Error::value_error("binary mode doesn't take an encoding argument"));
+        return Err(Error::value_error(
+            "binary mode doesn't take an encoding argument",
+        ));
     }
     let plus = counts[4] == 1;
-    let (r, w, a, x) = (counts[0] == 1, counts[1] == 1, counts[2] == 1, counts[3] == 1);
+    let (r, w, a, x) = (
+        counts[0] == 1,
+        counts[1] == 1,
+        counts[2] == 1,
+        counts[3] == 1,
+    );
     let encoding_name = encoding.clone().unwrap_or_else(|| "UTF-8".to_string());
     let fail = |vm: &mut Vm, e: std::io::Error| os_error(vm, &e, Some(&file), None);
     if std::path::Path::new(&path).is_dir() {
@@ -887,7 +995,15 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
     } else {
         Kind::Writer
     };
-    let mut stream = new_stream(vm, kind, if binary { Buf::Bin(Vec::new()) } else { Buf::Text(Vec::new()) });
+    let mut stream = new_stream(
+        vm,
+        kind,
+        if binary {
+            Buf::Bin(Vec::new())
+        } else {
+            Buf::Text(Vec::new())
+        },
+    );
     stream.binary = binary;
     stream.name = file.clone();
     stream.mode = mode.clone();
@@ -918,7 +1034,11 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
             oo.write(true).create(true).truncate(true);
         }
         let f = oo.open(&path).map_err(|e| fail(vm, e))?;
-        let start = if a { f.metadata().map(|m| m.len() as usize).unwrap_or(0) } else { 0 };
+        let start = if a {
+            f.metadata().map(|m| m.len() as usize).unwrap_or(0)
+        } else {
+            0
+        };
         stream.written.set(start);
         *stream.sink.borrow_mut() = Some(std::io::BufWriter::new(f));
     } else {

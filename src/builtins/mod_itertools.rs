@@ -627,6 +627,7 @@ fn product(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn r_arg(
     vm: &mut Vm,
+    name: &str,
     args: &[Value],
     kw: &[(Sym, Value)],
     n: usize,
@@ -641,7 +642,9 @@ fn r_arg(
             }
             Ok(Some(r as usize))
         }
-        None if required => Err(Error::type_error("missing required argument 'r' (pos 2)")),
+        None if required => Err(Error::type_error(format!(
+            "{name}() missing required argument 'r' (pos 2)"
+        ))),
         None => Ok(Some(n)),
     }
 }
@@ -650,7 +653,7 @@ fn permutations(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
     check_args("permutations", args, 1, 2)?;
     let pool = vm.iterate(&args[0])?;
     let n = pool.len();
-    let r = r_arg(vm, args, kw, n, false)?.unwrap_or(n);
+    let r = r_arg(vm, "permutations", args, kw, n, false)?.unwrap_or(n);
     let indices: RefCell<Vec<usize>> = RefCell::new((0..n).collect());
     let cycles: RefCell<Vec<usize>> = RefCell::new((n.saturating_sub(r) + 1..=n).rev().collect());
     let first = Cell::new(true);
@@ -698,7 +701,7 @@ fn combinations(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
     check_args("combinations", args, 1, 2)?;
     let pool = vm.iterate(&args[0])?;
     let n = pool.len();
-    let r = r_arg(vm, args, kw, n, true)?.unwrap_or(0);
+    let r = r_arg(vm, "combinations", args, kw, n, true)?.unwrap_or(0);
     let indices: RefCell<Vec<usize>> = RefCell::new((0..r).collect());
     let first = Cell::new(true);
     let done = Cell::new(r > n);
@@ -736,7 +739,7 @@ fn combinations_with_replacement(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)
     check_args("combinations_with_replacement", args, 1, 2)?;
     let pool = vm.iterate(&args[0])?;
     let n = pool.len();
-    let r = r_arg(vm, args, kw, n, true)?.unwrap_or(0);
+    let r = r_arg(vm, "combinations_with_replacement", args, kw, n, true)?.unwrap_or(0);
     let indices: RefCell<Vec<usize>> = RefCell::new(vec![0; r]);
     let first = Cell::new(true);
     let done = Cell::new(n == 0 && r > 0);

@@ -81,10 +81,9 @@ impl Enc {
             return Ok(crate::vm::format::float_repr(f));
         }
         if !self.allow_nan {
-            return Err(Error::value_error(format!(
-                "Out of range float values are not JSON compliant: {}",
-                crate::vm::format::float_repr(f)
-            )));
+            return Err(Error::value_error(
+                "Out of range float values are not JSON compliant",
+            ));
         }
         Ok(if f.is_nan() {
             "NaN".into()
@@ -199,7 +198,14 @@ impl Enc {
         Ok(())
     }
 
-    fn array(&mut self, vm: &mut Vm, v: &Value, items: &[Value], level: usize, out: &mut String) -> Res<()> {
+    fn array(
+        &mut self,
+        vm: &mut Vm,
+        v: &Value,
+        items: &[Value],
+        level: usize,
+        out: &mut String,
+    ) -> Res<()> {
         if items.is_empty() {
             out.push_str("[]");
             return Ok(());
@@ -220,20 +226,32 @@ impl Enc {
         Ok(())
     }
 
-    fn object(&mut self, vm: &mut Vm, v: &Value, items: Vec<(Value, Value)>, level: usize, out: &mut String) -> Res<()> {
+    fn object(
+        &mut self,
+        vm: &mut Vm,
+        v: &Value,
+        items: Vec<(Value, Value)>,
+        level: usize,
+        out: &mut String,
+    ) -> Res<()> {
         if items.is_empty() {
             out.push_str("{}");
             return Ok(());
         }
         self.enter(v)?;
         let items = if self.sort_keys {
-            let mut pairs: Vec<Value> = items.into_iter().map(|(k, v)| Value::tuple(vec![k, v])).collect();
+            let mut pairs: Vec<Value> = items
+                .into_iter()
+                .map(|(k, v)| Value::tuple(vec![k, v]))
+                .collect();
             let key = super::native("_json_key", first_item);
             super::functions::sort_values(vm, &mut pairs, Some(&key), false)?;
             pairs
                 .into_iter()
                 .filter_map(|p| match p {
-                    Value::Tuple(t) if t.items.len() == 2 => Some((t.items[0].clone(), t.items[1].clone())),
+                    Value::Tuple(t) if t.items.len() == 2 => {
+                        Some((t.items[0].clone(), t.items[1].clone()))
+                    }
                     _ => None,
                 })
                 .collect()
@@ -244,7 +262,9 @@ impl Enc {
         self.newline(level + 1, out);
         let mut first = true;
         for (k, x) in items {
-            let Some(ks) = self.key(vm, &k)? else { continue };
+            let Some(ks) = self.key(vm, &k)? else {
+                continue;
+            };
             if !first {
                 out.push_str(&self.item_sep);
                 self.newline(level + 1, out);
@@ -297,7 +317,11 @@ fn encoder(vm: &mut Vm, kw: &[(Sym, Value)]) -> Res<Enc> {
                     item_sep = a.as_str().to_string();
                     key_sep = b.as_str().to_string();
                 }
-                _ => return Err(Error::value_error("separators must be a (item_separator, key_separator) tuple")),
+                _ => {
+                    return Err(Error::value_error(
+                        "separators must be a (item_separator, key_separator) tuple",
+                    ))
+                }
             }
         }
     }
@@ -428,8 +452,12 @@ impl Dec<'_> {
             't' if self.starts(i, "true") => Ok((Value::Bool(true), i + 4)),
             'f' if self.starts(i, "false") => Ok((Value::Bool(false), i + 5)),
             'N' if self.starts(i, "NaN") => Ok((self.constant(vm, "NaN", f64::NAN)?, i + 3)),
-            'I' if self.starts(i, "Infinity") => Ok((self.constant(vm, "Infinity", f64::INFINITY)?, i + 8)),
-            '-' if self.starts(i, "-Infinity") => Ok((self.constant(vm, "-Infinity", f64::NEG_INFINITY)?, i + 9)),
+            'I' if self.starts(i, "Infinity") => {
+                Ok((self.constant(vm, "Infinity", f64::INFINITY)?, i + 8))
+            }
+            '-' if self.starts(i, "-Infinity") => {
+                Ok((self.constant(vm, "-Infinity", f64::NEG_INFINITY)?, i + 9))
+            }
             '-' | '0'..='9' => self.number(vm, i),
             _ => Err(self.err(vm, "Expecting value", i)),
         }
@@ -530,7 +558,10 @@ impl Dec<'_> {
                                 return Err(self.err(vm, "Invalid \\uXXXX escape", i + 1));
                             };
                             i += 6;
-                            if (0xd800..0xdc00).contains(&u) && s.get(i) == Some(&'\\') && s.get(i + 1) == Some(&'u') {
+                            if (0xd800..0xdc00).contains(&u)
+                                && s.get(i) == Some(&'\\')
+                                && s.get(i + 1) == Some(&'u')
+                            {
                                 if let Some(lo) = self.hex4(i + 2) {
                                     if (0xdc00..0xe000).contains(&lo) {
                                         let cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
@@ -600,7 +631,11 @@ impl Dec<'_> {
                 Some(',') => {
                     i = self.ws(i + 1);
                     if self.s.get(i) != Some(&'"') {
-                        return Err(self.err(vm, "Expecting property name enclosed in double quotes", i));
+                        return Err(self.err(
+                            vm,
+                            "Expecting property name enclosed in double quotes",
+                            i,
+                        ));
                     }
                 }
                 _ => return Err(self.err(vm, "Expecting ',' delimiter", i)),
@@ -665,7 +700,10 @@ fn json_loads(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             )))
         }
     };
-    let text = text.strip_prefix('\u{feff}').map(|t| t.to_string()).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(|t| t.to_string())
+        .unwrap_or(text);
     loads_str(vm, &text, args[0].clone(), kw)
 }
 

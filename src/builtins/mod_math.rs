@@ -273,7 +273,7 @@ fn round_with(
     if let Some(r) = dunder_round(vm, v, dunder)? {
         return Ok(r);
     }
-    if let (Value::Instance(_), "trunc") = (v, name) {
+    if name == "trunc" && !matches!(v, Value::Float(_)) {
         return Err(Error::type_error(format!(
             "type {} doesn't define __trunc__ method",
             v.type_name()

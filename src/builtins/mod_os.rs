@@ -12,6 +12,7 @@ use crate::vm::value::*;
 use crate::vm::Vm;
 
 pub fn create(vm: &mut Vm) -> Res<Rc<ModuleObj>> {
+    super::mod_io::install_oserror(vm);
     let m = vm.new_module("os", None);
     let path = vm.import_module("os.path")?;
     m.set_str("path", path);
@@ -100,7 +101,13 @@ fn path_str(v: &Value, func: &str) -> Res<String> {
     }
 }
 
-fn path_arg(args: &[Value], kw: &[(Sym, Value)], i: usize, name: &str, func: &str) -> Res<(String, Value)> {
+fn path_arg(
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    i: usize,
+    name: &str,
+    func: &str,
+) -> Res<(String, Value)> {
     match arg_or_kw(args, kw, i, name) {
         Some(v) => Ok((path_str(v, func)?, v.clone())),
         None => Err(Error::type_error(format!(
@@ -128,7 +135,9 @@ fn os_chdir(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn os_listdir(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("listdir", args, 0, 1)?;
-    let pv = opt_arg(args, kw, 0, "path").cloned().unwrap_or(Value::str("."));
+    let pv = opt_arg(args, kw, 0, "path")
+        .cloned()
+        .unwrap_or(Value::str("."));
     let p = path_str(&pv, "listdir")?;
     let rd = std::fs::read_dir(&p).map_err(|e| os_error(vm, &e, Some(&pv), None))?;
     let mut out = Vec::new();
@@ -155,7 +164,13 @@ fn os_makedirs(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         if exist_ok {
             return Ok(Value::None);
         }
-        return Err(super::mod_io::os_error_from(vm, 17, "File exists", Some(&pv), None));
+        return Err(super::mod_io::os_error_from(
+            vm,
+            17,
+            "File exists",
+            Some(&pv),
+            None,
+        ));
     }
     std::fs::create_dir_all(path).map_err(|e| os_error(vm, &e, Some(&pv), None))?;
     Ok(Value::None)
@@ -170,7 +185,13 @@ fn os_rmdir(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 fn os_remove(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let (p, pv) = path_arg(args, kw, 0, "path", "remove")?;
     if std::path::Path::new(&p).is_dir() {
-        return Err(super::mod_io::os_error_from(vm, 21, "Is a directory", Some(&pv), None));
+        return Err(super::mod_io::os_error_from(
+            vm,
+            21,
+            "Is a directory",
+            Some(&pv),
+            None,
+        ));
     }
     std::fs::remove_file(&p).map_err(|e| os_error(vm, &e, Some(&pv), None))?;
     Ok(Value::None)
@@ -183,8 +204,10 @@ fn os_rename(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(Value::None)
 }
 
-fn walk_into(vm: &mut Vm, top: &str, topdown: bool, out: &mut Vec<Value>) {
-    let Ok(rd) = std::fs::read_dir(top) else { return };
+fn walk_into(top: &str, topdown: bool, out: &mut Vec<Value>) {
+    let Ok(rd) = std::fs::read_dir(top) else {
+        return;
+    };
     let mut dirs = Vec::new();
     let mut files = Vec::new();
     for e in rd.flatten() {
@@ -209,12 +232,17 @@ fn walk_into(vm: &mut Vm, top: &str, topdown: bool, out: &mut Vec<Value>) {
     // In CPython the caller may prune `dirs` while walking top-down; the
     // walk here is eager, so the list is read as it stands now.
     let names: Vec<String> = match &dirs_list {
-        Value::List(l) => l.items.borrow().iter().filter_map(|v| v.as_str().map(|s| s.to_string())).collect(),
+        Value::List(l) => l
+            .items
+            .borrow()
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| s.to_string()))
+            .collect(),
         _ => Vec::new(),
     };
     for d in names {
         let sub = join2(top, &d);
-        walk_into(vm, &sub, topdown, out);
+        walk_into(&sub, topdown, out);
     }
     if !topdown {
         out.push(entry);
@@ -228,17 +256,24 @@ fn os_walk(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         None => true,
     };
     let mut out = Vec::new();
-    walk_into(vm, &top, topdown, &mut out);
+    walk_into(&top, topdown, &mut out);
     let l = Value::list(out);
     vm.get_iter(&l)
 }
 
 fn os_getenv(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("getenv", args, 1, 2)?;
-    let default = arg_or_kw(args, kw, 1, "default").cloned().unwrap_or(Value::None);
+    let default = arg_or_kw(args, kw, 1, "default")
+        .cloned()
+        .unwrap_or(Value::None);
     let key = match &args[0] {
         Value::Str(s) => s.clone(),
-        other => return Err(Error::type_error(format!("str expected, not {}", other.type_name()))),
+        other => {
+            return Err(Error::type_error(format!(
+                "str expected, not {}",
+                other.type_name()
+            )))
+        }
     };
     // Read through os.environ so that assignments to it are seen.
     if let Some(Value::Module(m)) = vm.modules.get("os").cloned() {
@@ -246,7 +281,9 @@ fn os_getenv(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             return Ok(vm.dict_get(&d, &Value::Str(key))?.unwrap_or(default));
         }
     }
-    Ok(std::env::var(key.as_str()).map(Value::string).unwrap_or(default))
+    Ok(std::env::var(key.as_str())
+        .map(Value::string)
+        .unwrap_or(default))
 }
 
 fn os_getpid(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -269,7 +306,8 @@ fn os_urandom(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     use std::io::Read;
     let mut buf = vec![0u8; n as usize];
     let mut f = std::fs::File::open("/dev/urandom").map_err(|e| os_error(vm, &e, None, None))?;
-    f.read_exact(&mut buf).map_err(|e| os_error(vm, &e, None, None))?;
+    f.read_exact(&mut buf)
+        .map_err(|e| os_error(vm, &e, None, None))?;
     Ok(Value::bytes(buf))
 }
 
@@ -305,7 +343,11 @@ impl NativeObject for StatResult {
         Some(self.cls.clone())
     }
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
-        Ok(self.fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+        Ok(self
+            .fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone()))
     }
     fn repr(&self, vm: &mut Vm) -> Res<Option<String>> {
         let mut parts = Vec::new();
@@ -336,11 +378,28 @@ fn os_stat(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         ("st_atime", t(md.atime(), md.atime_nsec())),
         ("st_mtime", t(md.mtime(), md.mtime_nsec())),
         ("st_ctime", t(md.ctime(), md.ctime_nsec())),
-        ("st_atime_ns", Value::Int(md.atime() * 1_000_000_000 + md.atime_nsec())),
-        ("st_mtime_ns", Value::Int(md.mtime() * 1_000_000_000 + md.mtime_nsec())),
-        ("st_ctime_ns", Value::Int(md.ctime() * 1_000_000_000 + md.ctime_nsec())),
+        (
+            "st_atime_ns",
+            Value::Int(md.atime() * 1_000_000_000 + md.atime_nsec()),
+        ),
+        (
+            "st_mtime_ns",
+            Value::Int(md.mtime() * 1_000_000_000 + md.mtime_nsec()),
+        ),
+        (
+            "st_ctime_ns",
+            Value::Int(md.ctime() * 1_000_000_000 + md.ctime_nsec()),
+        ),
     ];
-    let cls = native_class(vm, "os.stat_result", "os", "stat_result", None, Builtin::Object, |_, _| {});
+    let cls = native_class(
+        vm,
+        "os.stat_result",
+        "os",
+        "stat_result",
+        None,
+        Builtin::Object,
+        |_, _| {},
+    );
     Ok(Value::object(StatResult { cls, fields }))
 }
 
@@ -359,7 +418,9 @@ fn join2(a: &str, b: &str) -> String {
 
 fn p_join(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     if args.is_empty() {
-        return Err(Error::type_error("join() missing 1 required positional argument: 'a'"));
+        return Err(Error::type_error(
+            "join() missing 1 required positional argument: 'a'",
+        ));
     }
     let mut out = path_str(&args[0], "join").map_err(|_| {
         Error::type_error(format!(
@@ -386,7 +447,11 @@ fn split_path(p: &str) -> (String, String) {
     let i = p.rfind('/').map(|i| i + 1).unwrap_or(0);
     let (head, tail) = p.split_at(i);
     let trimmed = head.trim_end_matches('/');
-    let head = if !head.is_empty() && trimmed.is_empty() { head.to_string() } else { trimmed.to_string() };
+    let head = if !head.is_empty() && trimmed.is_empty() {
+        head.to_string()
+    } else {
+        trimmed.to_string()
+    };
     (head, tail.to_string())
 }
 
@@ -439,26 +504,38 @@ fn p_dirname(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn p_exists(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("exists", args, 1, 1)?;
-    let Ok(p) = path_str(&args[0], "exists") else { return Ok(Value::Bool(false)) };
+    let Ok(p) = path_str(&args[0], "exists") else {
+        return Ok(Value::Bool(false));
+    };
     Ok(Value::Bool(std::fs::metadata(p).is_ok()))
 }
 
 fn p_isfile(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("isfile", args, 1, 1)?;
-    let Ok(p) = path_str(&args[0], "isfile") else { return Ok(Value::Bool(false)) };
+    let Ok(p) = path_str(&args[0], "isfile") else {
+        return Ok(Value::Bool(false));
+    };
     Ok(Value::Bool(std::path::Path::new(&p).is_file()))
 }
 
 fn p_isdir(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("isdir", args, 1, 1)?;
-    let Ok(p) = path_str(&args[0], "isdir") else { return Ok(Value::Bool(false)) };
+    let Ok(p) = path_str(&args[0], "isdir") else {
+        return Ok(Value::Bool(false));
+    };
     Ok(Value::Bool(std::path::Path::new(&p).is_dir()))
 }
 
 fn p_islink(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("islink", args, 1, 1)?;
-    let Ok(p) = path_str(&args[0], "islink") else { return Ok(Value::Bool(false)) };
-    Ok(Value::Bool(std::fs::symlink_metadata(p).map(|m| m.file_type().is_symlink()).unwrap_or(false)))
+    let Ok(p) = path_str(&args[0], "islink") else {
+        return Ok(Value::Bool(false));
+    };
+    Ok(Value::Bool(
+        std::fs::symlink_metadata(p)
+            .map(|m| m.file_type().is_symlink())
+            .unwrap_or(false),
+    ))
 }
 
 pub fn normpath(p: &str) -> String {
@@ -527,14 +604,22 @@ fn p_relpath(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let common = ap.iter().zip(bp.iter()).take_while(|(x, y)| x == y).count();
     let mut parts: Vec<&str> = vec![".."; bp.len() - common];
     parts.extend(&ap[common..]);
-    Ok(Value::string(if parts.is_empty() { ".".into() } else { parts.join("/") }))
+    Ok(Value::string(if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }))
 }
 
 fn p_expanduser(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let p = one_path(args, "expanduser")?;
     if p == "~" || p.starts_with("~/") {
         if let Ok(home) = std::env::var("HOME") {
-            let home = if home.len() > 1 { home.trim_end_matches('/').to_string() } else { home };
+            let home = if home.len() > 1 {
+                home.trim_end_matches('/').to_string()
+            } else {
+                home
+            };
             return Ok(Value::string(format!("{home}{}", &p[1..])));
         }
     }
@@ -551,7 +636,9 @@ fn p_getmtime(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     use std::os::unix::fs::MetadataExt;
     let p = one_path(args, "getmtime")?;
     let md = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&args[0]), None))?;
-    Ok(Value::Float(md.mtime() as f64 + md.mtime_nsec() as f64 / 1e9))
+    Ok(Value::Float(
+        md.mtime() as f64 + md.mtime_nsec() as f64 / 1e9,
+    ))
 }
 
 fn p_isabs(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -567,10 +654,16 @@ fn p_commonprefix(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value
     for i in &items {
         strs.push(path_str(i, "commonprefix")?);
     }
-    let Some(first) = strs.first() else { return Ok(Value::str("")) };
+    let Some(first) = strs.first() else {
+        return Ok(Value::str(""));
+    };
     let mut prefix: Vec<char> = first.chars().collect();
     for s in &strs[1..] {
-        let n = prefix.iter().zip(s.chars()).take_while(|(a, b)| **a == *b).count();
+        let n = prefix
+            .iter()
+            .zip(s.chars())
+            .take_while(|(a, b)| **a == *b)
+            .count();
         prefix.truncate(n);
     }
     Ok(Value::string(prefix.into_iter().collect()))

@@ -146,6 +146,9 @@ impl Mt {
 
     /// `_randbelow_with_getrandbits(n)` for 0 < n < 2**64.
     fn below(&mut self, n: u64) -> u64 {
+        if n == 0 {
+            return 0;
+        }
         let k = 64 - n.leading_zeros();
         loop {
             let r = self.bits64(k);
@@ -480,6 +483,9 @@ fn r_getrandbits(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     if k < 0 {
         return Err(Error::value_error("number of bits must be non-negative"));
     }
+    if k > 1 << 35 {
+        return Err(Error::memory_error(""));
+    }
     let r = s.mt.borrow_mut().bits_big(k as u64);
     Ok(Value::bigint(r))
 }
@@ -490,6 +496,9 @@ fn r_randbytes(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     let n = vm.index_value(&args[1])?;
     if n < 0 {
         return Err(Error::value_error("number of bits must be non-negative"));
+    }
+    if n > 1 << 32 {
+        return Err(Error::memory_error(""));
     }
     let r = s.mt.borrow_mut().bits_big(n as u64 * 8);
     let mut b = r.to_bytes_le().1;
@@ -702,6 +711,9 @@ fn r_sample(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     }
     if (n as f64) <= setsize {
         let mut pool = vm.iterate(&pop)?;
+        if pool.len() != n {
+            return Err(Error::index_error("sequence changed size during sampling"));
+        }
         for i in 0..k {
             let j = below_usize(s, n - i);
             result.push(pool[j].clone());
@@ -801,7 +813,7 @@ fn r_choices(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     if !total.is_finite() {
         return Err(Error::value_error("Total of weights must be finite"));
     }
-    let hi = n - 1;
+    let hi = n.saturating_sub(1);
     for _ in 0..k {
         let r = s.mt.borrow_mut().random() * total;
         let i = bisect_right(vm, &cum, &Value::Float(r), 0, hi)?;

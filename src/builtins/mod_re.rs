@@ -66,7 +66,15 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
 
 fn error_class(vm: &mut Vm) -> Rc<ClassObj> {
     let base = vm.types.exc_named("Exception");
-    native_class(vm, "re.error", "re", "error", Some(base), Builtin::BaseException, |_, _| {})
+    native_class(
+        vm,
+        "re.error",
+        "re",
+        "error",
+        Some(base),
+        Builtin::BaseException,
+        |_, _| {},
+    )
 }
 
 fn re_error(vm: &mut Vm, msg: String) -> Error {
@@ -80,31 +88,47 @@ fn re_error(vm: &mut Vm, msg: String) -> Error {
 }
 
 fn pattern_class(vm: &mut Vm) -> Rc<ClassObj> {
-    native_class(vm, "re.Pattern", "re", "Pattern", None, Builtin::Object, |vm, c| {
-        add_method(vm, c, "match", pat_match);
-        add_method(vm, c, "fullmatch", pat_fullmatch);
-        add_method(vm, c, "search", pat_search);
-        add_method(vm, c, "findall", pat_findall);
-        add_method(vm, c, "finditer", pat_finditer);
-        add_method(vm, c, "sub", pat_sub);
-        add_method(vm, c, "subn", pat_subn);
-        add_method(vm, c, "split", pat_split);
-        add_method(vm, c, "__eq__", pat_eq);
-        add_method(vm, c, "__hash__", pat_hash);
-    })
+    native_class(
+        vm,
+        "re.Pattern",
+        "re",
+        "Pattern",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            add_method(vm, c, "match", pat_match);
+            add_method(vm, c, "fullmatch", pat_fullmatch);
+            add_method(vm, c, "search", pat_search);
+            add_method(vm, c, "findall", pat_findall);
+            add_method(vm, c, "finditer", pat_finditer);
+            add_method(vm, c, "sub", pat_sub);
+            add_method(vm, c, "subn", pat_subn);
+            add_method(vm, c, "split", pat_split);
+            add_method(vm, c, "__eq__", pat_eq);
+            add_method(vm, c, "__hash__", pat_hash);
+        },
+    )
 }
 
 fn match_class(vm: &mut Vm) -> Rc<ClassObj> {
-    native_class(vm, "re.Match", "re", "Match", None, Builtin::Object, |vm, c| {
-        add_method(vm, c, "group", m_group);
-        add_method(vm, c, "__getitem__", m_getitem);
-        add_method(vm, c, "groups", m_groups);
-        add_method(vm, c, "groupdict", m_groupdict);
-        add_method(vm, c, "start", m_start);
-        add_method(vm, c, "end", m_end);
-        add_method(vm, c, "span", m_span);
-        add_method(vm, c, "expand", m_expand);
-    })
+    native_class(
+        vm,
+        "re.Match",
+        "re",
+        "Match",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            add_method(vm, c, "group", m_group);
+            add_method(vm, c, "__getitem__", m_getitem);
+            add_method(vm, c, "groups", m_groups);
+            add_method(vm, c, "groupdict", m_groupdict);
+            add_method(vm, c, "start", m_start);
+            add_method(vm, c, "end", m_end);
+            add_method(vm, c, "span", m_span);
+            add_method(vm, c, "expand", m_expand);
+        },
+    )
 }
 
 // ---------------------------------------------------------------------
@@ -149,6 +173,15 @@ fn is_quantifier(chars: &[char], i: usize) -> Option<(usize, String)> {
     Some((j + 1, text))
 }
 
+/// True for `{m,n}` with m > n.
+fn quantifier_inverted(text: &str) -> bool {
+    let inner = text.trim_start_matches('{').trim_end_matches('}');
+    match inner.split_once(',') {
+        Some((a, b)) if !b.is_empty() => a.parse::<u64>().ok() > b.parse::<u64>().ok(),
+        _ => false,
+    }
+}
+
 fn hex_escape(c: char) -> String {
     format!("\\x{{{:X}}}", c as u32)
 }
@@ -190,6 +223,7 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
     let mut class_first = false;
     // Whether the previous item can take a quantifier.
     let mut can_repeat = false;
+    let mut group_names: Vec<String> = Vec::new();
     while i < n {
         let c = chars[i];
         if in_class {
@@ -205,7 +239,9 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                     };
                     i += 1;
                     match e {
-                        'd' | 'D' | 'w' | 'W' | 's' | 'S' if ascii => out.push_str(ascii_class(e, true)),
+                        'd' | 'D' | 'w' | 'W' | 's' | 'S' if ascii => {
+                            out.push_str(ascii_class(e, true))
+                        }
                         'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r' | 'f' | 'v' | 'a' => {
                             out.push('\\');
                             out.push(e);
@@ -271,7 +307,22 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                             j += 1;
                         }
                         if j >= n {
-                            return Err(format!("missing ), unterminated name at position {}", i + 4));
+                            return Err(format!(
+                                "missing ), unterminated name at position {}",
+                                i + 4
+                            ));
+                        }
+                        if !group_names.contains(&name) {
+                            if name.chars().all(|c| c.is_ascii_digit()) || name.is_empty() {
+                                return Err(format!(
+                                    "bad character in group name '{name}' at position {}",
+                                    i + 4
+                                ));
+                            }
+                            return Err(format!(
+                                "unknown group name '{name}' at position {}",
+                                i + 4
+                            ));
                         }
                         stack.pop();
                         out.push_str(&format!("\\k<{name}>"));
@@ -290,6 +341,9 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                         i = j + 1;
                         continue;
                     } else if rest.starts_with("P<") {
+                        let name: String =
+                            chars[i + 4..].iter().take_while(|&&c| c != '>').collect();
+                        group_names.push(name);
                         out.push_str("(?P<");
                         i += 4;
                         continue;
@@ -298,11 +352,14 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                     // scoped flags (?i: / (?i).
                     out.push_str("(?");
                     i += 2;
-                    if chars.get(i) == Some(&'<') && matches!(chars.get(i + 1), Some('=') | Some('!')) {
+                    if chars.get(i) == Some(&'<')
+                        && matches!(chars.get(i + 1), Some('=') | Some('!'))
+                    {
                         out.push('<');
                         out.push(chars[i + 1]);
                         i += 2;
-                    } else if matches!(chars.get(i), Some(':') | Some('=') | Some('!') | Some('>')) {
+                    } else if matches!(chars.get(i), Some(':') | Some('=') | Some('!') | Some('>'))
+                    {
                         out.push(chars[i]);
                         i += 1;
                     } else {
@@ -322,7 +379,13 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                                 out.push(')');
                                 i += 1;
                             }
-                            _ => return Err(format!("unknown extension ?{} at position {}", chars.get(i).copied().unwrap_or(' '), i - 1)),
+                            _ => {
+                                return Err(format!(
+                                    "unknown extension ?{} at position {}",
+                                    chars.get(i).copied().unwrap_or(' '),
+                                    i - 1
+                                ))
+                            }
                         }
                     }
                     continue;
@@ -352,6 +415,12 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                 }
             }
             '{' => match is_quantifier(&chars, i) {
+                Some((_, text)) if quantifier_inverted(&text) => {
+                    return Err(format!(
+                        "min repeat greater than max repeat at position {}",
+                        i + 1
+                    ));
+                }
                 Some((j, text)) if can_repeat => {
                     out.push_str(&text);
                     i = j;
@@ -405,7 +474,8 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
                         }
                         can_repeat = false;
                     }
-                    'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r' | 'f' | 'v' | 'a' | 'x' | 'u' | 'U' => {
+                    'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'n' | 't' | 'r' | 'f' | 'v' | 'a' | 'x'
+                    | 'u' | 'U' => {
                         out.push('\\');
                         out.push(e);
                     }
@@ -454,11 +524,15 @@ fn translate(pat: &str, flags: i64) -> Result<Translated, String> {
     if in_class {
         return Err(format!(
             "unterminated character set at position {}",
-            out.rfind('[').map(|_| find_class_start(&chars)).unwrap_or(0)
+            out.rfind('[')
+                .map(|_| find_class_start(&chars))
+                .unwrap_or(0)
         ));
     }
     if let Some(p) = stack.pop() {
-        return Err(format!("missing ), unterminated subpattern at position {p}"));
+        return Err(format!(
+            "missing ), unterminated subpattern at position {p}"
+        ));
     }
     Ok(Translated { body: out, flags })
 }
@@ -582,7 +656,9 @@ fn build(src: &str) -> Result<Regex, String> {
 fn compile(vm: &mut Vm, pat: &Value, flags: i64) -> Res<Value> {
     if downcast::<PatternObj>(pat).is_some() {
         if flags != 0 {
-            return Err(Error::value_error("cannot process flags argument with a compiled pattern"));
+            return Err(Error::value_error(
+                "cannot process flags argument with a compiled pattern",
+            ));
         }
         return Ok(pat.clone());
     }
@@ -612,12 +688,19 @@ fn compile(vm: &mut Vm, pat: &Value, flags: i64) -> Res<Value> {
             prefix.push(ch);
         }
     }
-    let prefix = if prefix.is_empty() { String::new() } else { format!("(?{prefix})") };
+    let prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("(?{prefix})")
+    };
     let search = match build(&format!("{prefix}{}", t.body)) {
         Ok(r) => r,
         Err(msg) => return Err(re_error(vm, msg)),
     };
-    let names: Vec<Option<String>> = search.capture_names().map(|n| n.map(|s| s.to_string())).collect();
+    let names: Vec<Option<String>> = search
+        .capture_names()
+        .map(|n| n.map(|s| s.to_string()))
+        .collect();
     let groups = search.captures_len().saturating_sub(1);
     let cls = pattern_class(vm);
     let v = Value::object(PatternObj {
@@ -653,7 +736,11 @@ enum Mode {
 type Spans = Vec<Option<(usize, usize)>>;
 
 impl PatternObj {
-    fn variant<'a>(&self, cell: &'a OnceCell<Option<Regex>>, src: impl FnOnce() -> String) -> Option<&'a Regex> {
+    fn variant<'a>(
+        &self,
+        cell: &'a OnceCell<Option<Regex>>,
+        src: impl FnOnce() -> String,
+    ) -> Option<&'a Regex> {
         cell.get_or_init(|| build(&src()).ok()).as_ref()
     }
 
@@ -662,14 +749,20 @@ impl PatternObj {
         let re = match (mode, pos == 0) {
             (Mode::Search, _) => &self.search,
             (Mode::Match, true) => self
-                .variant(&self.anchored, || format!("{}\\A(?:{})", self.prefix, self.body))
+                .variant(&self.anchored, || {
+                    format!("{}\\A(?:{})", self.prefix, self.body)
+                })
                 .unwrap_or(&self.search),
             (Mode::Match, false) => &self.search,
             (Mode::Full, true) => self
-                .variant(&self.full_anchored, || format!("{}\\A(?:{})\\z", self.prefix, self.body))
+                .variant(&self.full_anchored, || {
+                    format!("{}\\A(?:{})\\z", self.prefix, self.body)
+                })
                 .unwrap_or(&self.search),
             (Mode::Full, false) => self
-                .variant(&self.full_search, || format!("{}(?:{})\\z", self.prefix, self.body))
+                .variant(&self.full_search, || {
+                    format!("{}(?:{})\\z", self.prefix, self.body)
+                })
                 .unwrap_or(&self.search),
         };
         let caps = re
@@ -690,7 +783,8 @@ impl PatternObj {
 }
 
 fn pat_of(v: &Value) -> Res<&PatternObj> {
-    downcast::<PatternObj>(v).ok_or_else(|| Error::type_error("descriptor requires a 're.Pattern' object"))
+    downcast::<PatternObj>(v)
+        .ok_or_else(|| Error::type_error("descriptor requires a 're.Pattern' object"))
 }
 
 // ---------------------------------------------------------------------
@@ -739,10 +833,11 @@ impl NativeObject for MatchObj {
                 None => Value::None,
             }),
             "lastgroup" => Some(
-                match self
-                    .lastindex()
-                    .and_then(|i| pat_of(&self.re).ok().and_then(|p| p.names.get(i).cloned().flatten()))
-                {
+                match self.lastindex().and_then(|i| {
+                    pat_of(&self.re)
+                        .ok()
+                        .and_then(|p| p.names.get(i).cloned().flatten())
+                }) {
                     Some(n) => Value::string(n),
                     None => Value::None,
                 },
@@ -790,16 +885,26 @@ impl MatchObj {
         let idx = match v {
             Value::Int(i) if *i >= 0 && (*i as usize) < self.spans.len() => Some(*i as usize),
             Value::Bool(b) => Some(*b as usize),
-            Value::Str(s) => pat_of(&self.re)
-                .ok()
-                .and_then(|p| p.names.iter().position(|n| n.as_deref() == Some(s.as_str()))),
+            Value::Str(s) => pat_of(&self.re).ok().and_then(|p| {
+                p.names
+                    .iter()
+                    .position(|n| n.as_deref() == Some(s.as_str()))
+            }),
             _ => None,
         };
         idx.ok_or_else(|| Error::index_error("no such group"))
     }
 }
 
-fn make_match(vm: &mut Vm, re: &Value, string: &Rc<StrObj>, bspans: Spans, pos: usize, endpos: usize, cp: &mut CharPos) -> Value {
+fn make_match(
+    vm: &mut Vm,
+    re: &Value,
+    string: &Rc<StrObj>,
+    bspans: Spans,
+    pos: usize,
+    endpos: usize,
+    cp: &mut CharPos,
+) -> Value {
     let spans = bspans
         .iter()
         .map(|s| s.map(|(a, b)| (cp.at(a), cp.at(b))))
@@ -817,7 +922,8 @@ fn make_match(vm: &mut Vm, re: &Value, string: &Rc<StrObj>, bspans: Spans, pos: 
 }
 
 fn match_of(v: &Value) -> Res<&MatchObj> {
-    downcast::<MatchObj>(v).ok_or_else(|| Error::type_error("descriptor requires a 're.Match' object"))
+    downcast::<MatchObj>(v)
+        .ok_or_else(|| Error::type_error("descriptor requires a 're.Match' object"))
 }
 
 fn m_group(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -848,13 +954,21 @@ fn m_getitem(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn m_groups(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let m = match_of(&args[0])?;
-    let default = arg_or_kw(args, kw, 1, "default").cloned().unwrap_or(Value::None);
-    Ok(Value::tuple((1..m.spans.len()).map(|g| m.group_value(g, &default)).collect()))
+    let default = arg_or_kw(args, kw, 1, "default")
+        .cloned()
+        .unwrap_or(Value::None);
+    Ok(Value::tuple(
+        (1..m.spans.len())
+            .map(|g| m.group_value(g, &default))
+            .collect(),
+    ))
 }
 
 fn m_groupdict(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let m = match_of(&args[0])?;
-    let default = arg_or_kw(args, kw, 1, "default").cloned().unwrap_or(Value::None);
+    let default = arg_or_kw(args, kw, 1, "default")
+        .cloned()
+        .unwrap_or(Value::None);
     let names = pat_of(&m.re)?.names.clone();
     let d = Value::dict(crate::vm::dict::Dict::new());
     if let Value::Dict(dd) = &d {
@@ -922,7 +1036,9 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
     let mut parts = Vec::new();
     let mut lit = String::new();
     let mut i = 0;
-    let bad_group = |vm: &mut Vm, g: &str, pos: usize| re_error(vm, format!("invalid group reference {g} at position {pos}"));
+    let bad_group = |vm: &mut Vm, g: &str, pos: usize| {
+        re_error(vm, format!("invalid group reference {g} at position {pos}"))
+    };
     while i < chars.len() {
         let c = chars[i];
         if c != '\\' {
@@ -931,7 +1047,10 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
             continue;
         }
         let Some(&e) = chars.get(i + 1) else {
-            return Err(re_error(vm, format!("bad escape (end of pattern) at position {i}")));
+            return Err(re_error(
+                vm,
+                format!("bad escape (end of pattern) at position {i}"),
+            ));
         };
         let start = i;
         i += 2;
@@ -947,7 +1066,10 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
                     j += 1;
                 }
                 if j >= chars.len() {
-                    return Err(re_error(vm, format!("missing >, unterminated name at position {}", i + 1)));
+                    return Err(re_error(
+                        vm,
+                        format!("missing >, unterminated name at position {}", i + 1),
+                    ));
                 }
                 let g = if !name.is_empty() && name.chars().all(|c| c.is_ascii_digit()) {
                     let g: usize = name.parse().unwrap_or(usize::MAX);
@@ -956,11 +1078,18 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
                     }
                     g
                 } else {
-                    match p.names.iter().position(|n| n.as_deref() == Some(name.as_str())) {
+                    match p
+                        .names
+                        .iter()
+                        .position(|n| n.as_deref() == Some(name.as_str()))
+                    {
                         Some(g) => g,
                         None => {
                             if name.is_empty() {
-                                return Err(re_error(vm, format!("missing group name at position {}", i + 1)));
+                                return Err(re_error(
+                                    vm,
+                                    format!("missing group name at position {}", i + 1),
+                                ));
                             }
                             let e = Error::index_error(format!("unknown group name '{name}'"));
                             return Err(e);
@@ -974,7 +1103,11 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
                 i = j + 1;
             }
             '0'..='9' => {
-                if e == '0' || (chars.get(i).is_some_and(|d| ('0'..='7').contains(d)) && chars.get(i + 1).is_some_and(|d| ('0'..='7').contains(d)) && e <= '7') {
+                if e == '0'
+                    || (chars.get(i).is_some_and(|d| ('0'..='7').contains(d))
+                        && chars.get(i + 1).is_some_and(|d| ('0'..='7').contains(d))
+                        && e <= '7')
+                {
                     let (v, len) = octal(&chars, i - 1);
                     i = i - 1 + len;
                     lit.push(char::from_u32(v).unwrap_or('\0'));
@@ -1005,7 +1138,10 @@ fn parse_template(vm: &mut Vm, t: &str, p: &PatternObj) -> Res<Vec<TPart>> {
             'b' => lit.push('\x08'),
             '\\' => lit.push('\\'),
             e if e.is_ascii_alphabetic() => {
-                return Err(re_error(vm, format!("bad escape \\{e} at position {start}")));
+                return Err(re_error(
+                    vm,
+                    format!("bad escape \\{e} at position {start}"),
+                ));
             }
             e => {
                 lit.push('\\');
@@ -1033,7 +1169,9 @@ struct Target {
 
 fn target(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], si: usize) -> Res<Target> {
     let Some(sv) = arg_or_kw(args, kw, si, "string") else {
-        return Err(Error::type_error("missing required argument 'string' (pos 1)"));
+        return Err(Error::type_error(
+            "missing required argument 'string' (pos 1)",
+        ));
     };
     let s = match sv {
         Value::Str(s) => s.clone(),
@@ -1059,10 +1197,23 @@ fn target(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], si: usize) -> Res<Ta
     let endpos = clamp(int_arg(vm, args, kw, si + 2, "endpos")?.unwrap_or(n));
     let bpos = byte_of_char(s.as_str(), pos);
     let bend = byte_of_char(s.as_str(), endpos);
-    Ok(Target { s, bpos, bend, pos, endpos })
+    Ok(Target {
+        s,
+        bpos,
+        bend,
+        pos,
+        endpos,
+    })
 }
 
-fn do_match(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usize, mode: Mode) -> Res<Value> {
+fn do_match(
+    vm: &mut Vm,
+    pv: &Value,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    si: usize,
+    mode: Mode,
+) -> Res<Value> {
     let t = target(vm, args, kw, si)?;
     let p = pat_of(pv)?;
     let text = t.s.as_str().get(..t.bend).unwrap_or("");
@@ -1079,12 +1230,20 @@ fn do_match(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: us
 }
 
 /// Every match from [bpos], with Python's rules for empty matches.
-fn all_matches(p: &PatternObj, text: &str, bpos: usize, limit: usize, mut f: impl FnMut(Spans) -> Res<()>) -> Res<()> {
+fn all_matches(
+    p: &PatternObj,
+    text: &str,
+    bpos: usize,
+    limit: usize,
+    mut f: impl FnMut(Spans) -> Res<()>,
+) -> Res<()> {
     let mut pos = bpos;
     let mut last_empty: Option<usize> = None;
     let mut count = 0;
     while pos <= text.len() && (limit == 0 || count < limit) {
-        let Some(spans) = p.find(text, pos, Mode::Search)? else { break };
+        let Some(spans) = p.find(text, pos, Mode::Search)? else {
+            break;
+        };
         let (s, e) = spans[0].unwrap_or((pos, pos));
         if s == e && last_empty == Some(s) {
             if s >= text.len() {
@@ -1102,7 +1261,13 @@ fn all_matches(p: &PatternObj, text: &str, bpos: usize, limit: usize, mut f: imp
     Ok(())
 }
 
-fn do_findall(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usize) -> Res<Value> {
+fn do_findall(
+    vm: &mut Vm,
+    pv: &Value,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    si: usize,
+) -> Res<Value> {
     let t = target(vm, args, kw, si)?;
     let p = pat_of(pv)?;
     let text = t.s.as_str().get(..t.bend).unwrap_or("");
@@ -1125,7 +1290,13 @@ fn do_findall(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: 
     Ok(Value::list(out))
 }
 
-fn do_finditer(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usize) -> Res<Value> {
+fn do_finditer(
+    vm: &mut Vm,
+    pv: &Value,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    si: usize,
+) -> Res<Value> {
     let t = target(vm, args, kw, si)?;
     let p = pat_of(pv)?;
     let text = t.s.as_str().get(..t.bend).unwrap_or("");
@@ -1143,16 +1314,31 @@ fn do_finditer(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si:
     vm.get_iter(&list)
 }
 
-fn do_sub(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usize, with_count: bool) -> Res<Value> {
+fn do_sub(
+    vm: &mut Vm,
+    pv: &Value,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    si: usize,
+    with_count: bool,
+) -> Res<Value> {
     let Some(repl) = arg_or_kw(args, kw, si, "repl").cloned() else {
-        return Err(Error::type_error("sub() missing required argument 'repl' (pos 1)"));
+        return Err(Error::type_error(
+            "sub() missing required argument 'repl' (pos 1)",
+        ));
     };
     let Some(sv) = arg_or_kw(args, kw, si + 1, "string").cloned() else {
-        return Err(Error::type_error("sub() missing required argument 'string' (pos 2)"));
+        return Err(Error::type_error(
+            "sub() missing required argument 'string' (pos 2)",
+        ));
     };
     let count = int_arg(vm, args, kw, si + 2, "count")?.unwrap_or(0).max(0) as usize;
-    let s = str_arg(&sv, "expected string or bytes-like object, got")
-        .map_err(|_| Error::type_error(format!("expected string or bytes-like object, got '{}'", sv.type_name())))?;
+    let s = str_arg(&sv, "expected string or bytes-like object, got").map_err(|_| {
+        Error::type_error(format!(
+            "expected string or bytes-like object, got '{}'",
+            sv.type_name()
+        ))
+    })?;
     let p = pat_of(pv)?;
     let text = s.as_str();
     let template = match &repl {
@@ -1216,11 +1402,17 @@ fn do_sub(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usiz
 
 fn do_split(vm: &mut Vm, pv: &Value, args: &[Value], kw: &[(Sym, Value)], si: usize) -> Res<Value> {
     let Some(sv) = arg_or_kw(args, kw, si, "string").cloned() else {
-        return Err(Error::type_error("split() missing required argument 'string' (pos 1)"));
+        return Err(Error::type_error(
+            "split() missing required argument 'string' (pos 1)",
+        ));
     };
     let maxsplit = int_arg(vm, args, kw, si + 1, "maxsplit")?.unwrap_or(0);
-    let s = str_arg(&sv, "string")
-        .map_err(|_| Error::type_error(format!("expected string or bytes-like object, got '{}'", sv.type_name())))?;
+    let s = str_arg(&sv, "string").map_err(|_| {
+        Error::type_error(format!(
+            "expected string or bytes-like object, got '{}'",
+            sv.type_name()
+        ))
+    })?;
     let p = pat_of(pv)?;
     let text = s.as_str();
     let mut out = Vec::new();
@@ -1251,14 +1443,19 @@ fn flags_arg(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], i: usize) -> Res<
 
 fn pattern_arg(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], flags_at: usize) -> Res<Value> {
     let Some(p) = arg_or_kw(args, kw, 0, "pattern").cloned() else {
-        return Err(Error::type_error("missing required argument 'pattern' (pos 1)"));
+        return Err(Error::type_error(
+            "missing required argument 'pattern' (pos 1)",
+        ));
     };
     let f = flags_arg(vm, args, kw, flags_at)?;
     compile(vm, &p, f)
 }
 
 fn only(kw: &[(Sym, Value)], skip: &[&str]) -> Vec<(Sym, Value)> {
-    kw.iter().filter(|(k, _)| !skip.contains(&k.as_str())).cloned().collect()
+    kw.iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .cloned()
+        .collect()
 }
 
 fn re_compile(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1386,9 +1583,7 @@ fn pat_eq(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__eq__", args, 2, 2)?;
     let a = pat_of(&args[0])?;
     Ok(match downcast::<PatternObj>(&args[1]) {
-        Some(b) => Value::Bool(
-            a.flags == b.flags && a.pattern.as_str() == b.pattern.as_str(),
-        ),
+        Some(b) => Value::Bool(a.flags == b.flags && a.pattern.as_str() == b.pattern.as_str()),
         None => Value::Bool(false),
     })
 }

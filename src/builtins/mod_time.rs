@@ -194,9 +194,7 @@ fn tm_to_value(vm: &mut Vm, tm: &Tm, cls: Option<Rc<ClassObj>>) -> Value {
         let s = vm.intern("tm_zone");
         i.dict.borrow_mut().insert(s, zone);
         let s = vm.intern("tm_gmtoff");
-        i.dict
-            .borrow_mut()
-            .insert(s, Value::Int(tm.tm_gmtoff));
+        i.dict.borrow_mut().insert(s, Value::Int(tm.tm_gmtoff));
         *i.payload.borrow_mut() = Value::tuple(items);
     }
     inst

@@ -15,6 +15,7 @@ pub fn create(vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         "sys" => sys_module(vm),
         "builtins" => return Ok(Some(Value::Module(vm.builtins.clone()))),
         "__future__" => vm.new_module("__future__", None),
+        "gc" => gc_module(vm),
         _ => {
             if let Some(m) = super::stdlib_num::create(vm, name)? {
                 m
@@ -160,5 +161,27 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     add_fn(vm, &m, "intern", sys_intern);
     add_fn(vm, &m, "get_int_max_str_digits", sys_get_int_max_str_digits);
     add_fn(vm, &m, "exc_info", sys_exc_info);
+    m
+}
+
+fn gc_collect(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    Ok(Value::Int(crate::vm::gc::collect() as i64))
+}
+
+fn gc_enable(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    crate::vm::gc::set_enabled(true);
+    Ok(Value::None)
+}
+
+fn gc_disable(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    crate::vm::gc::set_enabled(false);
+    Ok(Value::None)
+}
+
+fn gc_module(vm: &mut Vm) -> Rc<ModuleObj> {
+    let m = vm.new_module("gc", None);
+    add_fn(vm, &m, "collect", gc_collect);
+    add_fn(vm, &m, "enable", gc_enable);
+    add_fn(vm, &m, "disable", gc_disable);
     m
 }

@@ -84,12 +84,23 @@ pub fn str_arg(v: &Value, what: &str) -> Res<Rc<crate::vm::value::StrObj>> {
 }
 
 /// Positional [i] or keyword [name], ignoring an explicit None.
-pub fn opt_arg<'a>(args: &'a [Value], kw: &'a [(Sym, Value)], i: usize, name: &str) -> Option<&'a Value> {
+pub fn opt_arg<'a>(
+    args: &'a [Value],
+    kw: &'a [(Sym, Value)],
+    i: usize,
+    name: &str,
+) -> Option<&'a Value> {
     super::arg_or_kw(args, kw, i, name).filter(|v| !v.is_none())
 }
 
 /// An optional integer argument.
-pub fn int_arg(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], i: usize, name: &str) -> Res<Option<i64>> {
+pub fn int_arg(
+    vm: &mut Vm,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    i: usize,
+    name: &str,
+) -> Res<Option<i64>> {
     match opt_arg(args, kw, i, name) {
         Some(v) => Ok(Some(vm.index_value(v)?)),
         None => Ok(None),
@@ -123,7 +134,11 @@ impl<'a> CharPos<'a> {
             self.chr = 0;
         }
         let b = b.min(self.text.len());
-        self.chr += self.text.get(self.byte..b).map(|s| s.chars().count()).unwrap_or(0);
+        self.chr += self
+            .text
+            .get(self.byte..b)
+            .map(|s| s.chars().count())
+            .unwrap_or(0);
         self.byte = b;
         self.chr
     }
@@ -134,7 +149,10 @@ pub fn byte_of_char(text: &str, c: usize) -> usize {
     if text.is_ascii() {
         return c.min(text.len());
     }
-    text.char_indices().nth(c).map(|(b, _)| b).unwrap_or(text.len())
+    text.char_indices()
+        .nth(c)
+        .map(|(b, _)| b)
+        .unwrap_or(text.len())
 }
 
 /// Defines the script functions in [src] (module-level `def`s that may
@@ -155,7 +173,10 @@ pub fn con_functions(
     vm.run_module_code(code, &m)?;
     names
         .iter()
-        .map(|n| m.get_str(n).ok_or_else(|| Error::runtime_error(format!("helper {n} missing"))))
+        .map(|n| {
+            m.get_str(n)
+                .ok_or_else(|| Error::runtime_error(format!("helper {n} missing")))
+        })
         .collect()
 }
 
@@ -180,7 +201,12 @@ def __ge__(self, other):
 ";
 
 /// Installs the comparison wrappers around native [cmp] into [class].
-pub fn install_cmp(vm: &mut Vm, class: &Rc<ClassObj>, cmp: crate::vm::object::NativeFnPtr, ops: &[&str]) {
+pub fn install_cmp(
+    vm: &mut Vm,
+    class: &Rc<ClassObj>,
+    cmp: crate::vm::object::NativeFnPtr,
+    ops: &[&str],
+) {
     let f = super::native("_cmp", cmp);
     if let Ok(fs) = con_functions(vm, CMP_WRAPPERS, &[("_cmp", f)], ops) {
         for (n, v) in ops.iter().zip(fs) {

@@ -77,10 +77,14 @@ impl Vm {
     /// Applies the descriptor protocol to [attr] found on [obj]'s class.
     fn bind(&mut self, attr: Value, obj: &Value, cls: &Rc<ClassObj>) -> Res<Value> {
         match &attr {
-            Value::Function(_) | Value::Native(_) => Ok(Value::BoundMethod(Rc::new(BoundMethodObj {
-                func: attr,
-                receiver: obj.clone(),
-            }))),
+            Value::Function(_) | Value::Native(_) => {
+                let m = Value::BoundMethod(Rc::new(BoundMethodObj {
+                    func: attr,
+                    receiver: obj.clone(),
+                }));
+                super::gc::track(&m);
+                Ok(m)
+            }
             Value::Object(o) => {
                 let any = o.as_any();
                 if let Some(p) = any.downcast_ref::<Property>() {
@@ -113,6 +117,30 @@ impl Vm {
     }
 
     pub fn getattr(&mut self, obj: &Value, name: &Sym) -> Res<Value> {
+        if let Value::Instance(inst) = obj {
+            if inst.class.custom_getattribute.get() {
+                let ga = self.intern("__getattribute__");
+                if let Some(f) = inst.class.lookup(&ga) {
+                    let r = self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
+                    return match r {
+                        Err(e) if self.error_is(&e, super::error::ExcType::AttributeError) => {
+                            let gattr = self.intern("__getattr__");
+                            match inst.class.lookup(&gattr) {
+                                Some(g) => self.call(&g, &[obj.clone(), Value::Str(name.clone())], &[]),
+                                None => Err(e),
+                            }
+                        }
+                        other => other,
+                    };
+                }
+            }
+        }
+        self.generic_getattr(obj, name)
+    }
+
+    /// Attribute lookup without a script-level `__getattribute__`
+    /// (`object.__getattribute__`).
+    pub fn generic_getattr(&mut self, obj: &Value, name: &Sym) -> Res<Value> {
         match obj {
             Value::Instance(inst) => {
                 if let Some(v) = inst.dict.borrow().get(name) {
@@ -238,15 +266,7 @@ impl Vm {
     fn special_instance_attr(&mut self, inst: &Rc<InstanceObj>, name: &Sym) -> Res<Option<Value>> {
         Ok(match name.as_str() {
             "__class__" => Some(Value::Class(inst.class.clone())),
-            "__dict__" => {
-                let mut d = super::dict::Dict::new();
-                let items: Vec<(Sym, Value)> =
-                    inst.dict.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                for (k, v) in items {
-                    d.insert_new(k.hash_code(), Value::Str(k), v);
-                }
-                Some(Value::dict(d))
-            }
+            "__dict__" => Some(crate::builtins::instance_dict::proxy(inst)),
             _ => {
                 let payload = inst.payload.borrow().clone();
                 match &payload {
@@ -349,6 +369,9 @@ impl Vm {
     /// plain method on the class, else `(attribute, Undef)`.
     pub fn load_method(&mut self, obj: Value, name: &Sym) -> Res<(Value, Value)> {
         match &obj {
+            Value::Instance(inst) if inst.class.custom_getattribute.get() => {
+                Ok((self.getattr(&obj, name)?, Value::Undef))
+            }
             Value::Instance(inst) => {
                 if let Some(v) = inst.dict.borrow().get(name) {
                     return Ok((v.clone(), Value::Undef));

@@ -370,7 +370,7 @@ impl Vm {
             resume: Resume::Normal,
             handled_base: 0,
         };
-        Value::Generator(Rc::new(GeneratorObj {
+        let g = Value::Generator(Rc::new(GeneratorObj {
             state: RefCell::new(GenState {
                 frame: Some(frame),
                 saved: locals,
@@ -379,7 +379,9 @@ impl Vm {
                 finished: false,
             }),
             code: f.code.clone(),
-        }))
+        }));
+        super::gc::track(&g);
+        g
     }
 
     /// The MakeFunction instruction.
@@ -417,7 +419,7 @@ impl Vm {
         } else {
             Vec::new()
         };
-        Ok(Value::Function(Rc::new(FunctionObj {
+        let f = Value::Function(Rc::new(FunctionObj {
             code: fcode.clone(),
             globals: self.frames[fi].globals.clone(),
             defaults,
@@ -426,7 +428,9 @@ impl Vm {
             name: RefCell::new(fcode.name.clone()),
             qualname: RefCell::new(fcode.qualname.clone()),
             dict: RefCell::new(None),
-        })))
+        }));
+        super::gc::track(&f);
+        Ok(f)
     }
 
     /// A new, uninitialised instance of a user class, with native state
@@ -439,11 +443,13 @@ impl Vm {
             Builtin::BaseException => super::exc::new_exc_data(Vec::new()),
             _ => Value::Undef,
         };
-        Value::Instance(Rc::new(InstanceObj {
+        let v = Value::Instance(Rc::new(InstanceObj {
             class: cls.clone(),
             dict: RefCell::new(new_symmap()),
             payload: RefCell::new(payload),
-        }))
+        }));
+        super::gc::track(&v);
+        v
     }
 
     /// `cls(*args, **kw)`.
@@ -636,6 +642,9 @@ impl Vm {
         if dict.contains_key(&eq) && !dict.contains_key(&hash) {
             dict.insert(hash, Value::None);
         }
+        let ga = self.intern("__getattribute__");
+        let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
+            || mro.iter().any(|c| c.custom_getattribute.get());
         let qualname = match dict.get(&self.intern("__qualname__")) {
             Some(Value::Str(q)) => q.clone(),
             _ => name.clone(),
@@ -650,6 +659,7 @@ impl Vm {
             is_native: false,
             metaclass: RefCell::new(None),
             version: Cell::new(0),
+            custom_getattribute: Cell::new(custom_getattribute),
         }))
     }
 }

@@ -104,11 +104,13 @@ pub fn with_exc_data<R>(v: &Value, f: impl FnOnce(&ExcData) -> R) -> Option<R> {
 impl Vm {
     /// A new instance of exception class [cls] with [args].
     pub fn new_exception(&mut self, cls: &Rc<ClassObj>, args: Vec<Value>) -> Value {
-        Value::Instance(Rc::new(InstanceObj {
+        let v = Value::Instance(Rc::new(InstanceObj {
             class: cls.clone(),
             dict: RefCell::new(new_symmap()),
             payload: RefCell::new(new_exc_data(args)),
-        }))
+        }));
+        super::gc::track(&v);
+        v
     }
 
     /// Turns an error description into an exception instance.

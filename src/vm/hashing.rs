@@ -148,7 +148,9 @@ impl Vm {
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             self.dict_set(&d, k, v)?;
         }
-        Ok(Value::Dict(d))
+        let d = Value::Dict(d);
+        super::gc::track(&d);
+        Ok(d)
     }
 
     pub fn new_set(&mut self, items: Vec<Value>) -> Res<Value> {
@@ -197,6 +199,7 @@ impl Vm {
     }
 
     pub fn set_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> Res<Value> {
+        return crate::builtins::set_methods::set_operation(self, op, a, b);
         let (Value::Set(x) | Value::FrozenSet(x)) = a else {
             return Err(Error::type_error("bad set operand"));
         };

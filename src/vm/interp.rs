@@ -458,7 +458,14 @@ impl Vm {
                         };
                         self.spush(Value::Bool(!t));
                     }
-                    Op::Jump(t) => ip = t as usize,
+                    Op::Jump(t) => {
+                        if (t as usize) < ip
+                            && super::gc::COLLECT_PENDING.load(std::sync::atomic::Ordering::Relaxed)
+                        {
+                            super::gc::collect();
+                        }
+                        ip = t as usize;
+                    }
                     Op::PopJumpIfFalse(t) => {
                         let v = pop!(self);
                         let t_ = match v {

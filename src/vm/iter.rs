@@ -277,12 +277,7 @@ impl Vm {
                 kind: DictIterKind::Keys,
                 len: d.d.borrow().len(),
             }),
-            Value::Set(s) | Value::FrozenSet(s) => Value::object(DictIter {
-                dict: v.clone(),
-                pos: Cell::new(0),
-                kind: DictIterKind::Keys,
-                len: s.d.borrow().len(),
-            }),
+            Value::Set(_) | Value::FrozenSet(_) => crate::builtins::set_methods::ordered_iter(v),
             Value::Generator(_) => v.clone(),
             Value::Object(o) => {
                 if o.is_iterator() {
@@ -397,7 +392,7 @@ impl Vm {
             Value::List(l) => return Ok(l.items.borrow().clone()),
             Value::Tuple(t) => return Ok(t.items.to_vec()),
             Value::Dict(d) => return Ok(d.d.borrow().keys()),
-            Value::Set(s) | Value::FrozenSet(s) => return Ok(s.d.borrow().keys()),
+            Value::Set(s) | Value::FrozenSet(s) => return Ok(crate::builtins::set_methods::ordered_keys(s)),
             Value::Range(r) => {
                 let n = r.len();
                 if n as u64 > super::ops::MAX_SEQ {

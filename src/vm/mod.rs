@@ -7,6 +7,7 @@ pub mod dict;
 pub mod error;
 pub mod exc;
 pub mod format;
+pub mod gc;
 pub mod frame;
 pub mod hashing;
 pub mod import;

@@ -48,6 +48,9 @@ pub struct ClassObj {
     pub metaclass: RefCell<Option<Rc<ClassObj>>>,
     /// Bumped whenever the class dict changes, so lookup caches know.
     pub version: Cell<u32>,
+    /// Some class in the MRO defines `__getattribute__` in script code,
+    /// so every attribute read must go through it.
+    pub custom_getattribute: Cell<bool>,
 }
 
 impl ClassObj {

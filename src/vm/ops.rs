@@ -81,6 +81,11 @@ impl Vm {
                     _ => *x ^ *y,
                 })
             }
+            (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => Value::Bool(match op {
+                BinOp::BitAnd => *x & *y,
+                BinOp::BitOr => *x | *y,
+                _ => *x ^ *y,
+            }),
             _ if is_int(a) && is_int(b) => return int_op(op, a, b).map(Some),
             (Float(x), Float(y)) => return float_op(op, *x, *y).map(Some),
             (Float(_), _) | (_, Float(_))
@@ -224,8 +229,8 @@ impl Vm {
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
-        let lm = if matches!(a, Value::Instance(_)) { ta.lookup(&lname) } else { None };
-        let rm = if !same && matches!(b, Value::Instance(_)) { tb.lookup(&rsym) } else { None };
+        let lm = if matches!(a, Value::Instance(_) | Value::Object(_)) { ta.lookup(&lname) } else { None };
+        let rm = if !same && matches!(b, Value::Instance(_) | Value::Object(_)) { tb.lookup(&rsym) } else { None };
         let reflected_first = rm.is_some() && tb.is_subclass(&ta) && !same;
         if reflected_first {
             if let Some(r) = &rm {
@@ -317,7 +322,7 @@ impl Vm {
                 return Ok(a);
             }
             (Value::Dict(_), BinOp::BitOr) => {
-                self.dict_merge(&a, &b, false)?;
+                crate::builtins::constructors::dict_fill(self, &a, std::slice::from_ref(&b), &[])?;
                 return Ok(a);
             }
             (Value::Instance(i), _) => {
@@ -443,7 +448,7 @@ impl Vm {
 
     /// `a == b` as a bool.
     pub fn eq(&mut self, a: &Value, b: &Value) -> Res<bool> {
-        if let Some(r) = native_eq(a, b) {
+        if let Some(r) = native_eq(a, b).filter(|_| !is_object(a) && !is_object(b)) {
             return Ok(r);
         }
         let v = self.rich_eq(a, b, false)?;
@@ -454,7 +459,7 @@ impl Vm {
     }
 
     fn rich_eq(&mut self, a: &Value, b: &Value, negate: bool) -> Res<Value> {
-        if let Some(r) = native_eq(a, b) {
+        if let Some(r) = native_eq(a, b).filter(|_| !is_object(a) && !is_object(b)) {
             return Ok(Value::Bool(r != negate));
         }
         // Containers of arbitrary items.
@@ -474,7 +479,7 @@ impl Vm {
             return Ok(Value::Bool(r != negate));
         }
         let (name, rname) = if negate { ("__ne__", "__ne__") } else { ("__eq__", "__eq__") };
-        if matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)) {
+        if matches!(a, Value::Instance(_) | Value::Object(_)) || matches!(b, Value::Instance(_) | Value::Object(_)) {
             if let Some(v) = self.try_cmp_dunder(a, b, name, rname)? {
                 return Ok(v);
             }
@@ -503,12 +508,10 @@ impl Vm {
         let rn = self.intern(rname);
         let ta = self.type_of(a);
         let tb = self.type_of(b);
-        let user = |v: &Value, c: &Rc<super::object::ClassObj>, s: &Sym| {
-            if matches!(v, Value::Instance(_)) {
-                c.lookup(s).filter(|m| matches!(m, Value::Function(_)))
-            } else {
-                None
-            }
+        let user = |v: &Value, c: &Rc<super::object::ClassObj>, s: &Sym| match v {
+            Value::Instance(_) => c.lookup(s).filter(|m| matches!(m, Value::Function(_))),
+            Value::Object(_) => c.lookup(s),
+            _ => None,
         };
         let lm = user(a, &ta, &n);
         let rm = user(b, &tb, &rn);
@@ -570,7 +573,7 @@ impl Vm {
             CmpOp::Gt => ("__gt__", "__lt__"),
             _ => ("__ge__", "__le__"),
         };
-        if matches!(a, Value::Instance(_)) || matches!(b, Value::Instance(_)) {
+        if matches!(a, Value::Instance(_) | Value::Object(_)) || matches!(b, Value::Instance(_) | Value::Object(_)) {
             if let Some(v) = self.try_cmp_dunder(a, b, name, rname)? {
                 return Ok(v);
             }
@@ -724,6 +727,14 @@ impl Vm {
                 }
                 self.contains_by_iter(container, item)
             }
+            Value::Object(o) => {
+                let c = self.intern("__contains__");
+                if let Some(m) = o.class(self).and_then(|cls| cls.lookup(&c)) {
+                    let r = self.call(&m, &[container.clone(), item.clone()], &[])?;
+                    return self.truthy(&r);
+                }
+                self.contains_by_iter(container, item)
+            }
             _ => self.contains_by_iter(container, item),
         }
     }
@@ -742,6 +753,10 @@ impl Vm {
         }
         Ok(false)
     }
+}
+
+fn is_object(v: &Value) -> bool {
+    matches!(v, Value::Object(_))
 }
 
 /// The built-in payload of an instance of a class deriving from a
@@ -774,6 +789,7 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,
         (Bytes(x), Bytes(y)) => x == y,
+        (Range(x), Range(y)) => crate::builtins::list_methods::ranges_equal(x, y),
         (Tuple(x), Tuple(y)) => {
             if x.items.len() != y.items.len() {
                 return Some(false);

@@ -132,7 +132,7 @@ impl Vm {
                 })?
             }
             Value::Set(s) => {
-                let items = s.d.borrow().keys();
+                let items = crate::builtins::set_methods::ordered_keys(s);
                 if items.is_empty() {
                     "set()".into()
                 } else {
@@ -140,7 +140,7 @@ impl Vm {
                 }
             }
             Value::FrozenSet(s) => {
-                let items = s.d.borrow().keys();
+                let items = crate::builtins::set_methods::ordered_keys(s);
                 if items.is_empty() {
                     "frozenset()".into()
                 } else {

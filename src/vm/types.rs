@@ -64,6 +64,7 @@ pub fn new_class(name: &str, bases: Vec<Rc<ClassObj>>, builtin: Builtin, native:
         is_native: native,
         metaclass: RefCell::new(None),
         version: Cell::new(0),
+        custom_getattribute: Cell::new(false),
     })
 }
 

@@ -236,23 +236,33 @@ impl Value {
         Value::Str(Rc::new(StrObj::new(s)))
     }
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Rc::new(ListObj {
+        let v = Value::List(Rc::new(ListObj {
             items: RefCell::new(items),
-        }))
+        }));
+        super::gc::track(&v);
+        v
     }
     pub fn tuple(items: Vec<Value>) -> Value {
-        Value::Tuple(Rc::new(TupleObj {
+        let v = Value::Tuple(Rc::new(TupleObj {
             items: items.into_boxed_slice(),
-        }))
+        }));
+        super::gc::track(&v);
+        v
     }
     pub fn dict(d: Dict) -> Value {
-        Value::Dict(Rc::new(DictObj { d: RefCell::new(d) }))
+        let v = Value::Dict(Rc::new(DictObj { d: RefCell::new(d) }));
+        super::gc::track(&v);
+        v
     }
     pub fn set(d: Dict) -> Value {
-        Value::Set(Rc::new(SetObj { d: RefCell::new(d) }))
+        let v = Value::Set(Rc::new(SetObj { d: RefCell::new(d) }));
+        super::gc::track(&v);
+        v
     }
     pub fn frozenset(d: Dict) -> Value {
-        Value::FrozenSet(Rc::new(SetObj { d: RefCell::new(d) }))
+        let v = Value::FrozenSet(Rc::new(SetObj { d: RefCell::new(d) }));
+        super::gc::track(&v);
+        v
     }
     pub fn bytes(b: Vec<u8>) -> Value {
         Value::Bytes(Rc::new(b))
@@ -265,12 +275,16 @@ impl Value {
         }
     }
     pub fn object(o: impl NativeObject + 'static) -> Value {
-        Value::Object(Rc::new(o))
+        let v = Value::Object(Rc::new(o));
+        super::gc::track(&v);
+        v
     }
     pub fn cell(v: Value) -> Value {
-        Value::Cell(Rc::new(CellObj {
+        let c = Value::Cell(Rc::new(CellObj {
             value: RefCell::new(v),
-        }))
+        }));
+        super::gc::track(&c);
+        c
     }
 
     pub fn is_none(&self) -> bool {
