@@ -648,7 +648,7 @@ fn object_delattr(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Val
     check_args("__delattr__", args, 2, 2)?;
     match (&args[0], &args[1]) {
         (Value::Instance(i), Value::Str(n)) => {
-            if i.dict.borrow_mut().remove(n).is_none() {
+            if i.dict.borrow_mut().shift_remove(n).is_none() {
                 return Err(Error::attribute_error(n.as_str().to_string()));
             }
             Ok(Value::None)

@@ -97,6 +97,19 @@ fn print(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             }
         }
         _ => {
+            // Honour a script that replaced sys.stdout.
+            if let Some(Value::Module(sys)) = vm.modules.get("sys").cloned() {
+                if let Some(stdout) = sys.get_str("stdout") {
+                    let is_std = crate::vm::object::downcast::<super::modules::StdStream>(&stdout)
+                        .is_some_and(|s| !s.err);
+                    if !is_std {
+                        let w = vm.intern("write");
+                        let m = vm.getattr(&stdout, &w)?;
+                        vm.call(&m, &[Value::string(out)], &[])?;
+                        return Ok(Value::None);
+                    }
+                }
+            }
             vm.write_out(&out);
             if let Some(fl) = kwarg(kw, "flush") {
                 if vm.truthy(fl)? {

@@ -116,7 +116,7 @@ fn delitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__delitem__", args, 2, 2)?;
     let inst = this(&args[0])?;
     let k = key(vm, &args[1]).map_err(|_| Error::key_error(args[1].clone()))?;
-    let old = inst.dict.borrow_mut().remove(&k);
+    let old = inst.dict.borrow_mut().shift_remove(&k);
     old.map(|_| Value::None)
         .ok_or_else(|| Error::key_error(args[1].clone()))
 }
@@ -197,7 +197,7 @@ fn pop(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("pop", args, 2, 3)?;
     let inst = this(&args[0])?;
     let k = key(vm, &args[1])?;
-    let old = inst.dict.borrow_mut().remove(&k);
+    let old = inst.dict.borrow_mut().shift_remove(&k);
     match (old, args.get(2)) {
         (Some(v), _) => Ok(v),
         (None, Some(d)) => Ok(d.clone()),

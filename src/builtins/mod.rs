@@ -121,6 +121,7 @@ pub fn install(vm: &mut Vm) {
     set_methods::install(vm);
     num_methods::install(vm);
     gen_methods::install(vm);
+    mod_io::install_open(vm);
     instance_dict::install(vm);
     let b = vm.builtins.clone();
     for c in vm.types.exception_order.clone() {

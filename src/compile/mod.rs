@@ -93,6 +93,9 @@ pub fn compile_module(
     let code = {
         let mut b = Builder::new(&table, 0, file, String::new(), &mut errors);
         b.interactive = interactive;
+        if !interactive {
+            b.annotations_prologue(&module.body);
+        }
         for s in &module.body {
             b.stmt(s);
         }

@@ -34,11 +34,12 @@ impl<'a> Builder<'a> {
             // target op= value
             StmtKind::AugAssign(target, op, value) => self.aug_assign(target, *op, value),
             // target: annotation [= value]
-            StmtKind::AnnAssign(target, _, value) => {
+            StmtKind::AnnAssign(target, ann, value) => {
                 if let Some(v) = value {
                     self.expr(v);
                     self.store_target(target);
                 }
+                self.record_annotation(target, ann);
             }
             StmtKind::FunctionDef(f) => self.function_def(f, s.span),
             StmtKind::ClassDef(c) => self.class_def(c, s.span),
@@ -222,6 +223,45 @@ impl<'a> Builder<'a> {
                 self.expr(call);
                 self.emit(Op::Pop);
             }
+        }
+    }
+
+    /// `x: T` in a class body or at module level records `T`'s source
+    /// text in `__annotations__` (as `from __future__ import annotations`
+    /// does), so dataclasses and NamedTuple see the fields in order.
+    fn record_annotation(&mut self, target: &'a Expr, ann: &'a Expr) {
+        let ExprKind::Name(name) = &target.node else {
+            return;
+        };
+        if !matches!(self.kind(), ScopeKind::Class | ScopeKind::Module) {
+            return;
+        }
+        let text = self.file.text.get(ann.span.range()).unwrap_or("").to_string();
+        let c = self.add_const(Value::string(text));
+        self.emit(Op::LoadConst(c));
+        self.load_name(&"__annotations__".into(), target.span);
+        let k = self.add_const(Value::str(name));
+        self.emit(Op::LoadConst(k));
+        self.emit(Op::StoreSubscr);
+    }
+
+    /// Emits `__annotations__ = {}` when [body] annotates names directly.
+    pub(crate) fn annotations_prologue(&mut self, body: &'a [Stmt]) {
+        fn has(body: &[Stmt]) -> bool {
+            body.iter().any(|s| match &s.node {
+                StmtKind::AnnAssign(t, _, _) => matches!(t.node, ExprKind::Name(_)),
+                StmtKind::If(_, a, b) | StmtKind::While(_, a, b) => has(a) || has(b),
+                StmtKind::For { body, orelse, .. } => has(body) || has(orelse),
+                StmtKind::With(_, b) => has(b),
+                StmtKind::Try { body, handlers, orelse, finalbody } => {
+                    has(body) || has(orelse) || has(finalbody) || handlers.iter().any(|h| has(&h.body))
+                }
+                _ => false,
+            })
+        }
+        if has(body) {
+            self.emit(Op::BuildMap(0));
+            self.store_name(&"__annotations__".into());
         }
     }
 
@@ -604,6 +644,7 @@ impl<'a> Builder<'a> {
             b.emit(Op::LoadConst(q));
             let qn = b.name("__qualname__");
             b.emit(Op::StoreName(qn));
+            b.annotations_prologue(&c.body);
             for s in &c.body {
                 b.stmt(s);
             }

@@ -511,13 +511,13 @@ impl Vm {
                     self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[])?;
                     return Ok(());
                 }
-                if inst.dict.borrow_mut().remove(name).is_none() {
+                if inst.dict.borrow_mut().shift_remove(name).is_none() {
                     return Err(self.no_attribute(obj, name));
                 }
                 Ok(())
             }
             Value::Class(c) => {
-                if c.dict.borrow_mut().remove(name).is_none() {
+                if c.dict.borrow_mut().shift_remove(name).is_none() {
                     return Err(Error::attribute_error(format!(
                         "type object '{}' has no attribute '{}'",
                         c.name.as_str(),
@@ -536,7 +536,7 @@ impl Vm {
             }
             Value::Function(f) => {
                 if let Some(d) = f.dict.borrow_mut().as_mut() {
-                    if d.remove(name).is_some() {
+                    if d.shift_remove(name).is_some() {
                         return Ok(());
                     }
                 }

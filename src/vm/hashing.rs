@@ -199,56 +199,7 @@ impl Vm {
     }
 
     pub fn set_binary(&mut self, op: BinOp, a: &Value, b: &Value) -> Res<Value> {
-        return crate::builtins::set_methods::set_operation(self, op, a, b);
-        let (Value::Set(x) | Value::FrozenSet(x)) = a else {
-            return Err(Error::type_error("bad set operand"));
-        };
-        let (Value::Set(y) | Value::FrozenSet(y)) = b else {
-            return Err(Error::type_error("bad set operand"));
-        };
-        let xs: Vec<(u64, Value)> = x.d.borrow().iter().map(|e| (e.hash, e.key.clone())).collect();
-        let ys: Vec<(u64, Value)> = y.d.borrow().iter().map(|e| (e.hash, e.key.clone())).collect();
-        let mut out = Dict::new();
-        let cell = std::cell::RefCell::new(Dict::new());
-        match op {
-            BinOp::BitOr => {
-                for (h, k) in xs.into_iter().chain(ys) {
-                    self.dict_set_hashed(&cell, k, Value::None, h)?;
-                }
-                out = cell.into_inner();
-            }
-            BinOp::BitAnd => {
-                for (h, k) in xs {
-                    if self.dict_find(&y.d, &k, h)?.is_some() {
-                        out.insert_new(h, k, Value::None);
-                    }
-                }
-            }
-            BinOp::Sub => {
-                for (h, k) in xs {
-                    if self.dict_find(&y.d, &k, h)?.is_none() {
-                        out.insert_new(h, k, Value::None);
-                    }
-                }
-            }
-            _ => {
-                for (h, k) in xs {
-                    if self.dict_find(&y.d, &k, h)?.is_none() {
-                        out.insert_new(h, k, Value::None);
-                    }
-                }
-                for (h, k) in ys {
-                    if self.dict_find(&x.d, &k, h)?.is_none() {
-                        out.insert_new(h, k, Value::None);
-                    }
-                }
-            }
-        }
-        Ok(if matches!(a, Value::FrozenSet(_)) {
-            Value::frozenset(out)
-        } else {
-            Value::set(out)
-        })
+        crate::builtins::set_methods::set_operation(self, op, a, b)
     }
 
     /// Whether every element of [a] is in [b].

@@ -154,8 +154,9 @@ impl fmt::Debug for StrObj {
 /// A name: an attribute, global or keyword-argument name.
 pub type Sym = Rc<StrObj>;
 
-/// A hash map keyed by names, hashing with the cached string hash.
-pub type SymMap<V> = hashbrown::HashMap<Sym, V, SymHashBuilder>;
+/// A hash map keyed by names, hashing with the cached string hash. It
+/// keeps insertion order, as Python's class and instance dicts do.
+pub type SymMap<V> = indexmap::IndexMap<Sym, V, SymHashBuilder>;
 
 #[derive(Clone, Copy, Default)]
 pub struct SymHashBuilder;
