@@ -13,7 +13,6 @@ use crate::vm::descr::Property;
 use crate::vm::dict::Dict;
 use crate::vm::error::{Error, ExcType, Res};
 use crate::vm::object::*;
-use crate::vm::repr::INT_MAX_STR_DIGITS;
 use crate::vm::value::*;
 use crate::vm::Vm;
 
@@ -55,6 +54,8 @@ pub fn install(vm: &mut Vm) {
     add_method(vm, &exc, "with_traceback", exc_with_traceback);
     add_method(vm, &exc, "add_note", exc_add_note);
     add_method(vm, &object, "__init__", object_init);
+    let slice = vm.types.slice.clone();
+    add_method(vm, &slice, "indices", slice_indices);
     add_method(vm, &object, "__eq__", object_eq);
     add_method(vm, &object, "__ne__", object_ne);
     add_method(vm, &object, "__hash__", object_hash);
@@ -198,9 +199,10 @@ fn int_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn int_from_str(s: &str, base: u32) -> Res<Value> {
     let digits = s.trim().trim_start_matches(['-', '+']).len();
-    if base == 10 && digits > INT_MAX_STR_DIGITS {
+    let limit = crate::vm::repr::max_str_digits();
+    if base == 10 && digits > limit {
         return Err(Error::value_error(format!(
-            "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit"
+            "Exceeds the limit ({limit} digits) for integer string conversion: value has {digits} digits; use sys.set_int_max_str_digits() to increase the limit"
         )));
     }
     match parse_int(s, base) {
@@ -551,6 +553,23 @@ fn slice_new(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         _ => (args[0].clone(), args[1].clone(), args[2].clone()),
     };
     Ok(Value::Slice(Rc::new(SliceObj { start, stop, step })))
+}
+
+fn slice_indices(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("indices", args, 2, 2)?;
+    let Value::Slice(s) = &args[0] else {
+        return Err(Error::type_error("indices() needs a slice"));
+    };
+    let n = vm.index_value(&args[1])?;
+    if n < 0 {
+        return Err(Error::value_error("length should not be negative"));
+    }
+    let idx = vm.slice_indices(s, n as usize)?;
+    Ok(Value::tuple(vec![
+        Value::Int(idx.start),
+        Value::Int(idx.stop),
+        Value::Int(idx.step),
+    ]))
 }
 
 // ----- object and type -------------------------------------------------------

@@ -178,14 +178,29 @@ fn sys_intern(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 }
 
 fn sys_get_int_max_str_digits(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Int(crate::vm::repr::INT_MAX_STR_DIGITS as i64))
+    Ok(Value::Int(
+        crate::vm::repr::MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed) as i64,
+    ))
+}
+
+fn sys_set_int_max_str_digits(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let v = super::arg_or_kw(args, kw, 0, "maxdigits")
+        .cloned()
+        .ok_or_else(|| Error::type_error("set_int_max_str_digits() missing required argument 'maxdigits'"))?;
+    let n = vm.index_value(&v)?;
+    if n != 0 && n < 640 {
+        return Err(Error::value_error("maxdigits must be 0 or larger than 640"));
+    }
+    crate::vm::repr::MAX_STR_DIGITS.store(n as usize, std::sync::atomic::Ordering::Relaxed);
+    Ok(Value::None)
 }
 
 fn sys_exc_info(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(match vm.handled.last().cloned() {
         Some(e) => {
             let t = vm.type_of(&e);
-            Value::tuple(vec![Value::Class(t), e, Value::None])
+            let tb = vm.traceback_value(&e);
+            Value::tuple(vec![Value::Class(t), e, tb])
         }
         None => Value::tuple(vec![Value::None, Value::None, Value::None]),
     })
@@ -238,6 +253,7 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     add_fn(vm, &m, "setrecursionlimit", sys_setrecursionlimit);
     add_fn(vm, &m, "intern", sys_intern);
     add_fn(vm, &m, "get_int_max_str_digits", sys_get_int_max_str_digits);
+    add_fn(vm, &m, "set_int_max_str_digits", sys_set_int_max_str_digits);
     add_fn(vm, &m, "exc_info", sys_exc_info);
     m
 }

@@ -26,6 +26,8 @@ pub struct Scope {
     pub used: HashSet<Name>,
     pub globals: HashSet<Name>,
     pub nonlocals: HashSet<Name>,
+    /// Where each `nonlocal` name was declared.
+    pub nonlocal_spans: HashMap<Name, Span>,
     pub is_generator: bool,
     pub is_nonatomic: bool,
     /// The body mentions `super` or `__class__` (needs the class cell).
@@ -89,6 +91,7 @@ impl ScopeTable {
             used: HashSet::new(),
             globals: HashSet::new(),
             nonlocals: HashSet::new(),
+            nonlocal_spans: HashMap::new(),
             is_generator: false,
             is_nonatomic: false,
             uses_class_cell: false,
@@ -306,6 +309,7 @@ impl ScopeTable {
                 }
                 for n in names {
                     self.scopes[s].nonlocals.insert(n.clone());
+                    self.scopes[s].nonlocal_spans.insert(n.clone(), st.span);
                 }
             }
             StmtKind::Sibling(e) => {
@@ -527,10 +531,8 @@ impl ScopeTable {
                         self.scopes[owner].cells.push(n.clone());
                     }
                 } else if self.scopes[i].nonlocals.contains(&n) {
-                    self.errors.push((
-                        self.scopes[i].span,
-                        format!("no binding for nonlocal '{n}' found"),
-                    ));
+                    let span = self.scopes[i].nonlocal_spans.get(&n).copied().unwrap_or(self.scopes[i].span);
+                    self.errors.push((span, format!("no binding for nonlocal '{n}' found")));
                 }
             }
         }

@@ -186,7 +186,7 @@ impl<'s> Lexer<'s> {
             if alt <= top_alt {
                 return Err(tab_error());
             }
-            if self.indents.len() > MAX_INDENT {
+            if self.indents.len() >= MAX_INDENT {
                 let msg = "too many levels of indentation (limit 100)";
                 return Err(SyntaxError::new(SyntaxErrorKind::Indentation, msg, ws));
             }

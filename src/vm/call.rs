@@ -622,7 +622,7 @@ impl Vm {
         let mro = c3_merge(&bases).ok_or_else(|| {
             let names: Vec<&str> = bases.iter().map(|b| b.name.as_str()).collect();
             Error::type_error(format!(
-                "Cannot create a consistent method resolution order (MRO) for bases {}",
+                "Cannot create a consistent method resolution\norder (MRO) for bases {}",
                 names.join(", ")
             ))
         })?;

@@ -48,7 +48,7 @@ impl NativeObject for ExcData {
             "__cause__" => Some(self.cause.borrow().clone()),
             "__context__" => Some(self.context.borrow().clone()),
             "__suppress_context__" => Some(Value::Bool(self.suppress_context.get())),
-            "__traceback__" => Some(Value::None),
+            "__traceback__" => Some(traceback_object(&self.traceback.borrow())),
             "__siblings__" => Some(self.siblings.borrow().clone()),
             // SystemExit.code, StopIteration.value: the first argument.
             "code" | "value" => Some(match &*self.args.borrow() {
@@ -70,6 +70,51 @@ impl NativeObject for ExcData {
             _ => None,
         })
     }
+}
+
+/// A traceback as scripts see it: `tb_lineno` and `tb_next`, outermost
+/// frame first.
+pub struct TracebackObj {
+    /// (code, instruction), outermost first.
+    entries: Rc<Vec<(Rc<Code>, u32)>>,
+    index: usize,
+}
+
+impl NativeObject for TracebackObj {
+    fn type_name(&self) -> &str {
+        "traceback"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
+        let (code, ip) = &self.entries[self.index];
+        Ok(match name {
+            "tb_lineno" => Some(Value::Int(code.line_at(*ip as usize) as i64)),
+            "tb_lasti" => Some(Value::Int(*ip as i64)),
+            "tb_next" => Some(if self.index + 1 < self.entries.len() {
+                Value::object(TracebackObj {
+                    entries: self.entries.clone(),
+                    index: self.index + 1,
+                })
+            } else {
+                Value::None
+            }),
+            "tb_frame" => Some(Value::None),
+            _ => None,
+        })
+    }
+}
+
+fn traceback_object(tb: &[(Rc<Code>, u32)]) -> Value {
+    if tb.is_empty() {
+        return Value::None;
+    }
+    let entries: Vec<(Rc<Code>, u32)> = tb.iter().rev().cloned().collect();
+    Value::object(TracebackObj {
+        entries: Rc::new(entries),
+        index: 0,
+    })
 }
 
 pub fn new_exc_data(args: Vec<Value>) -> Value {
@@ -300,8 +345,8 @@ impl Vm {
         }
     }
 
-    pub fn traceback_value(&mut self, _exc: &Value) -> Value {
-        Value::None
+    pub fn traceback_value(&mut self, exc: &Value) -> Value {
+        with_exc_data(exc, |d| traceback_object(&d.traceback.borrow())).unwrap_or(Value::None)
     }
 
     /// `str(exc)`.

@@ -97,7 +97,7 @@ impl Vm {
     pub fn dict_find(&mut self, d: &std::cell::RefCell<Dict>, key: &Value, hash: u64) -> Res<Option<usize>> {
         if simple_key(key) {
             let table = d.borrow();
-            return Ok(table.find(hash, |k| native_eq(k, key).unwrap_or(false)));
+            return Ok(table.find(hash, |k| k.is(key) || native_eq(k, key).unwrap_or(false)));
         }
         let candidates = d.borrow().candidates(hash);
         for i in candidates {

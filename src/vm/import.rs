@@ -145,12 +145,14 @@ impl Vm {
             self.register_module(name, m.clone());
             return Ok(m);
         }
-        let found = self.find_module(name).ok_or_else(|| {
-            Error::new(
-                ExcType::ModuleNotFoundError,
-                format!("No module named '{name}'"),
-            )
-        })?;
+        let Some(found) = self.find_module(name) else {
+            let cls = self.types.exc(ExcType::ModuleNotFoundError);
+            let exc = self.new_exception(&cls, vec![Value::string(format!("No module named '{name}'"))]);
+            if let Value::Instance(i) = &exc {
+                i.dict.borrow_mut().insert(self.intern("name"), Value::str(name));
+            }
+            return Err(Error::Raised(exc));
+        };
         let (file_name, text, is_pkg) = match found {
             Found::File(p, pkg) => {
                 let bytes = std::fs::read(&p).map_err(|e| {

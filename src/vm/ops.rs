@@ -64,7 +64,8 @@ fn repeat_count(n: &Value, len: usize) -> Res<usize> {
         return Ok(0);
     }
     if len > 0 && (n as u64).saturating_mul(len as u64) > MAX_SEQ {
-        return Err(Error::memory_error("repeated sequence too large"));
+        // Refused before allocating, as CPython's failed allocation is.
+        return Err(Error::New(super::error::ExcType::MemoryError, None));
     }
     Ok(n as usize)
 }
@@ -149,15 +150,43 @@ impl Vm {
                 let k = repeat_count(n, x.len())?;
                 Value::bytes(x.repeat(k))
             }
-            (ByteArray(x), Bytes(y)) if op == BinOp::Add => {
+            (ByteArray(x), Bytes(_) | ByteArray(_)) if op == BinOp::Add => {
                 let mut v = x.borrow().clone();
-                v.extend_from_slice(y);
+                v.extend(self.bytes_of(b)?);
                 Value::ByteArray(Rc::new(std::cell::RefCell::new(v)))
             }
+            (Bytes(x), ByteArray(y)) if op == BinOp::Add => {
+                let mut v = (**x).clone();
+                v.extend_from_slice(&y.borrow());
+                Value::bytes(v)
+            }
+            (ByteArray(x), n) | (n, ByteArray(x)) if op == BinOp::Mul && is_int(n) => {
+                let data = x.borrow().clone();
+                let k = repeat_count(n, data.len())?;
+                Value::ByteArray(Rc::new(std::cell::RefCell::new(data.repeat(k))))
+            }
             (Bytes(x), _) if op == BinOp::Mod => {
-                let fmt = String::from_utf8_lossy(x).into_owned();
-                let s = super::format::percent_format(self, &fmt, b)?;
-                Value::bytes(s.into_bytes())
+                // Bytes formatting runs the str formatter over latin-1
+                // text, so %s of a bytes argument inserts its raw bytes.
+                let latin1 = |v: &[u8]| v.iter().map(|&c| c as char).collect::<String>();
+                let conv = |v: &Value| match v {
+                    Bytes(b) => Value::string(latin1(b)),
+                    ByteArray(b) => Value::string(latin1(&b.borrow())),
+                    other => other.clone(),
+                };
+                let args = match b {
+                    Tuple(t) => Value::tuple(t.items.iter().map(conv).collect()),
+                    other => conv(other),
+                };
+                let s = super::format::percent_format(self, &latin1(x), &args)?;
+                let mut out = Vec::with_capacity(s.len());
+                for c in s.chars() {
+                    if (c as u32) > 255 {
+                        return Err(Error::type_error("%b requires a bytes-like object"));
+                    }
+                    out.push(c as u8);
+                }
+                Value::bytes(out)
             }
             (Set(_) | FrozenSet(_), Set(_) | FrozenSet(_))
                 if matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor) =>
@@ -789,6 +818,8 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,
         (Bytes(x), Bytes(y)) => x == y,
+        (ByteArray(x), ByteArray(y)) => *x.borrow() == *y.borrow(),
+        (Bytes(x), ByteArray(y)) | (ByteArray(y), Bytes(x)) => **x == *y.borrow(),
         (Range(x), Range(y)) => crate::builtins::list_methods::ranges_equal(x, y),
         (Tuple(x), Tuple(y)) => {
             if x.items.len() != y.items.len() {
@@ -803,6 +834,9 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
         }
         (Instance(_), _) | (_, Instance(_)) => return Option::None,
         (BoundMethod(x), BoundMethod(y)) => x.func.is(&y.func) && x.receiver.is(&y.receiver),
+        (Slice(x), Slice(y)) => {
+            native_eq(&x.start, &y.start)? && native_eq(&x.stop, &y.stop)? && native_eq(&x.step, &y.step)?
+        }
         (List(_), List(_)) | (Dict(_), Dict(_)) => return Option::None,
         (Set(_) | FrozenSet(_), Set(_) | FrozenSet(_)) => return Option::None,
         (Tuple(_), _) | (_, Tuple(_)) => false,

@@ -11,6 +11,17 @@ use super::value::*;
 /// CPython's default limit on int <-> str conversion (digits).
 pub const INT_MAX_STR_DIGITS: usize = 4300;
 
+/// The limit in force (`sys.set_int_max_str_digits`; 0 means none).
+pub static MAX_STR_DIGITS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(INT_MAX_STR_DIGITS);
+
+pub fn max_str_digits() -> usize {
+    match MAX_STR_DIGITS.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => usize::MAX,
+        n => n,
+    }
+}
+
 /// Python's repr of a string.
 pub fn str_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
@@ -80,12 +91,13 @@ pub fn bytes_repr(b: &[u8]) -> String {
 
 pub fn int_to_string(b: &BigInt) -> Res<String> {
     // bits * log10(2) over-estimates digits by at most one.
-    if b.bits() > 14_300 {
+    let limit = max_str_digits();
+    if b.bits() as f64 * std::f64::consts::LOG10_2 > limit as f64 - 1.0 {
         let s = b.to_string();
         let digits = s.trim_start_matches('-').len();
-        if digits > INT_MAX_STR_DIGITS {
+        if digits > limit {
             return Err(Error::value_error(format!(
-                "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit"
+                "Exceeds the limit ({limit} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit"
             )));
         }
         return Ok(s);

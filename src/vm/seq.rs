@@ -316,6 +316,43 @@ impl Vm {
                 }
             }
             Value::ByteArray(b) => {
+                if let Value::Slice(s) = &key {
+                    let data = match &v {
+                        Value::Int(_) => return Err(Error::type_error("can assign only bytes, buffers, or iterables of ints in range(0, 256)")),
+                        Value::Bytes(_) | Value::ByteArray(_) => self.bytes_of(&v)?,
+                        other => {
+                            let mut out = Vec::new();
+                            for x in self.iterate(other)? {
+                                let i = self.index_value(&x)?;
+                                if !(0..=255).contains(&i) {
+                                    return Err(Error::value_error("byte must be in range(0, 256)"));
+                                }
+                                out.push(i as u8);
+                            }
+                            out
+                        }
+                    };
+                    let len = b.borrow().len();
+                    let idx = self.slice_indices(s, len)?;
+                    let mut buf = b.borrow_mut();
+                    if idx.step == 1 {
+                        let a = idx.start.max(0) as usize;
+                        let e = (a + idx.len).max(a);
+                        buf.splice(a..e, data);
+                        return Ok(());
+                    }
+                    if data.len() != idx.len {
+                        return Err(Error::value_error(format!(
+                            "attempt to assign bytes of size {} to extended slice of size {}",
+                            data.len(),
+                            idx.len
+                        )));
+                    }
+                    for (i, x) in idx.indices().collect::<Vec<_>>().into_iter().zip(data) {
+                        buf[i] = x;
+                    }
+                    return Ok(());
+                }
                 let len = b.borrow().len();
                 let x = self.index_value(&v)?;
                 if !(0..=255).contains(&x) {
@@ -421,6 +458,16 @@ impl Vm {
             }
             Value::ByteArray(b) => {
                 let len = b.borrow().len();
+                if let Value::Slice(s) = key {
+                    let idx = self.slice_indices(s, len)?;
+                    let mut del: Vec<usize> = idx.indices().collect();
+                    del.sort_unstable();
+                    let mut buf = b.borrow_mut();
+                    for i in del.into_iter().rev() {
+                        buf.remove(i);
+                    }
+                    return Ok(());
+                }
                 match self.norm_index(key, len)? {
                     Some(i) => {
                         b.borrow_mut().remove(i);
