@@ -211,7 +211,7 @@ fn setdefault(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let k = key(vm, &args[1])?;
     let default = args.get(2).cloned().unwrap_or(Value::None);
     let mut d = inst.dict.borrow_mut();
-    Ok(d.entry(k).or_insert(default).clone())
+    Ok(d.get_or_insert_with(k, || default).clone())
 }
 
 fn clear(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use crate::bytecode::code::*;
 use crate::bytecode::{Code, Op, SourceFile};
 use crate::syntax::ast::*;
-use crate::vm::value::{StrObj, Sym, Value};
+use crate::vm::value::{Sym, Value};
 use scope::{Access, ScopeKind, ScopeTable};
 
 /// A compile error: a message and the span it is about.
@@ -72,7 +72,7 @@ pub(crate) struct Builder<'a> {
 }
 
 fn sym(s: &str) -> Sym {
-    Rc::new(StrObj::new(s))
+    crate::vm::value::intern(s)
 }
 
 /// Compiles a module; [interactive] echoes expression statements (REPL).

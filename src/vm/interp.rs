@@ -44,8 +44,6 @@ pub struct Vm {
     /// Directories searched by `import`, in order.
     pub path: Vec<std::path::PathBuf>,
     pub argv: Vec<String>,
-    /// Interned names.
-    interned: HashMap<String, Sym>,
     /// Containers whose repr is being built (cycle and depth guard).
     pub repr_guard: Vec<usize>,
     /// `sys.modules`, once the sys module exists (kept in step with
@@ -88,7 +86,6 @@ impl Vm {
             )),
             path: Vec::new(),
             argv: Vec::new(),
-            interned: HashMap::new(),
             repr_guard: Vec::new(),
             sys_modules: None,
             native_classes: std::cell::RefCell::new(HashMap::new()),
@@ -101,12 +98,7 @@ impl Vm {
 
     /// Returns the shared symbol for [s].
     pub fn intern(&mut self, s: &str) -> Sym {
-        if let Some(x) = self.interned.get(s) {
-            return x.clone();
-        }
-        let sym = Rc::new(StrObj::new(s));
-        self.interned.insert(s.to_string(), sym.clone());
-        sym
+        super::value::intern(s)
     }
 
     /// Runs the frame on top of the frame list (and everything it calls)

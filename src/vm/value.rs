@@ -154,36 +154,148 @@ impl fmt::Debug for StrObj {
 /// A name: an attribute, global or keyword-argument name.
 pub type Sym = Rc<StrObj>;
 
-/// A hash map keyed by names, hashing with the cached string hash. It
-/// keeps insertion order, as Python's class and instance dicts do.
-pub type SymMap<V> = indexmap::IndexMap<Sym, V, SymHashBuilder>;
-
-#[derive(Clone, Copy, Default)]
-pub struct SymHashBuilder;
-impl std::hash::BuildHasher for SymHashBuilder {
-    type Hasher = IdentityHasher;
-    fn build_hasher(&self) -> IdentityHasher {
-        IdentityHasher(0)
-    }
+/// An insertion-ordered map keyed by names: class, instance and function
+/// attributes. Names are interned, so a lookup usually succeeds on pointer
+/// equality in a short linear scan; maps that grow past [SMALL] entries
+/// add a hash index over the cached string hashes.
+#[derive(Clone, Default)]
+pub struct SymMap<V> {
+    entries: Vec<(Sym, V)>,
+    index: Option<hashbrown::HashTable<u32>>,
 }
-/// Passes the precomputed string hash straight through.
-pub struct IdentityHasher(u64);
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ b as u64;
+
+const SMALL: usize = 12;
+
+impl<V> SymMap<V> {
+    pub fn new() -> SymMap<V> {
+        SymMap {
+            entries: Vec::new(),
+            index: None,
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    #[inline]
+    fn find(&self, k: &Sym) -> Option<usize> {
+        if let Some(ix) = &self.index {
+            let h = k.hash_code();
+            let entries = &self.entries;
+            return ix
+                .find(h, |&i| {
+                    let key = &entries[i as usize].0;
+                    Rc::ptr_eq(key, k) || (key.hash_code() == h && key.s == k.s)
+                })
+                .map(|&i| i as usize);
+        }
+        if let Some(i) = self.entries.iter().position(|(key, _)| Rc::ptr_eq(key, k)) {
+            return Some(i);
+        }
+        let h = k.hash_code();
+        self.entries
+            .iter()
+            .position(|(key, _)| key.hash_code() == h && key.s == k.s)
+    }
+
+    fn rebuild_index(&mut self) {
+        if self.entries.len() <= SMALL {
+            self.index = None;
+            return;
+        }
+        let mut ix = hashbrown::HashTable::with_capacity(self.entries.len());
+        for (i, (k, _)) in self.entries.iter().enumerate() {
+            ix.insert_unique(k.hash_code(), i as u32, |&j| self.entries[j as usize].0.hash_code());
+        }
+        self.index = Some(ix);
+    }
+
+    #[inline]
+    pub fn get(&self, k: &Sym) -> Option<&V> {
+        self.find(k).map(|i| &self.entries[i].1)
+    }
+    pub fn get_mut(&mut self, k: &Sym) -> Option<&mut V> {
+        self.find(k).map(move |i| &mut self.entries[i].1)
+    }
+    pub fn contains_key(&self, k: &Sym) -> bool {
+        self.find(k).is_some()
+    }
+    /// Inserts or replaces; returns the old value.
+    pub fn insert(&mut self, k: Sym, v: V) -> Option<V> {
+        if let Some(i) = self.find(&k) {
+            return Some(std::mem::replace(&mut self.entries[i].1, v));
+        }
+        let h = k.hash_code();
+        self.entries.push((k, v));
+        let n = self.entries.len();
+        match &mut self.index {
+            Some(ix) => {
+                let entries = &self.entries;
+                ix.insert_unique(h, (n - 1) as u32, |&j| entries[j as usize].0.hash_code());
+            }
+            None if n > SMALL => self.rebuild_index(),
+            None => {}
+        }
+        None
+    }
+    /// Removes [k], keeping the order of the rest.
+    pub fn shift_remove(&mut self, k: &Sym) -> Option<V> {
+        let i = self.find(k)?;
+        let (_, v) = self.entries.remove(i);
+        if self.index.is_some() {
+            self.rebuild_index();
+        }
+        Some(v)
+    }
+    /// The value for [k], inserting [f()] first if absent.
+    pub fn get_or_insert_with(&mut self, k: Sym, f: impl FnOnce() -> V) -> &mut V {
+        let i = match self.find(&k) {
+            Some(i) => i,
+            None => {
+                self.insert(k, f());
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[i].1
+    }
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.index = None;
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&Sym, &V)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &Sym> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.entries.iter().map(|(_, v)| v)
     }
 }
 
 pub fn new_symmap<V>() -> SymMap<V> {
-    SymMap::with_hasher(SymHashBuilder)
+    SymMap::new()
+}
+
+thread_local! {
+    static INTERNED: RefCell<rustc_hash::FxHashMap<Box<str>, Sym>> = RefCell::new(Default::default());
+}
+
+/// The shared symbol for [s]: every name the compiler emits and every
+/// attribute name set at run time goes through here, so name comparisons
+/// are usually pointer comparisons.
+pub fn intern(s: &str) -> Sym {
+    INTERNED.with(|t| {
+        if let Some(x) = t.borrow().get(s) {
+            return x.clone();
+        }
+        let sym = Rc::new(StrObj::new(s));
+        t.borrow_mut().insert(s.into(), sym.clone());
+        sym
+    })
 }
 
 pub struct ListObj {
