@@ -14,7 +14,13 @@ use super::dict::Dict;
 use super::object::*;
 
 /// A script value.
+///
+/// `repr(C, u8)` puts every payload at offset 8, so moving a value is two
+/// aligned word moves (the default layout stores `Bool` at offset 1, which
+/// made LLVM copy values with overlapping unaligned loads and stalled on
+/// store forwarding in the dispatch loop).
 #[derive(Default)]
+#[repr(C, u8)]
 pub enum Value {
     /// The internal "no value" marker: an unbound local, an empty method
     /// slot on the operand stack, a deleted dict entry. Never visible to
@@ -506,5 +512,15 @@ impl fmt::Debug for Value {
             Value::Str(s) => write!(f, "{:?}", &*s.s),
             other => write!(f, "<{}>", other.builtin_type_name()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_two_words() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
     }
 }
