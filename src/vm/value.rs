@@ -15,12 +15,13 @@ use super::object::*;
 
 /// A script value.
 ///
-/// `repr(C, u8)` puts every payload at offset 8, so moving a value is two
+/// `repr(C, u64)` makes the tag a whole word and puts every payload at
+/// offset 8, so moving a value is two
 /// aligned word moves (the default layout stores `Bool` at offset 1, which
 /// made LLVM copy values with overlapping unaligned loads and stalled on
 /// store forwarding in the dispatch loop).
 #[derive(Default)]
-#[repr(C, u8)]
+#[repr(C, u64)]
 pub enum Value {
     /// The internal "no value" marker: an unbound local, an empty method
     /// slot on the operand stack, a deleted dict entry. Never visible to
