@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::interp::Vm;
-use super::object::{ClassObj, NativeObject};
+use super::object::{ClassObj, NativeObject, NativeRef};
 use super::value::Value;
 
 pub struct Property {
@@ -87,14 +87,14 @@ impl NativeObject for ClassMethod {
     }
 }
 
-pub fn is_static(o: &Rc<dyn NativeObject>) -> bool {
+pub fn is_static(o: &NativeRef) -> bool {
     o.as_any().is::<StaticMethod>()
 }
-pub fn is_classmethod(o: &Rc<dyn NativeObject>) -> bool {
+pub fn is_classmethod(o: &NativeRef) -> bool {
     o.as_any().is::<ClassMethod>()
 }
 /// The wrapped function of a staticmethod or classmethod.
-pub fn static_inner(o: &Rc<dyn NativeObject>) -> Value {
+pub fn static_inner(o: &NativeRef) -> Value {
     if let Some(s) = o.as_any().downcast_ref::<StaticMethod>() {
         return s.0.clone();
     }

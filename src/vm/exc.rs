@@ -129,7 +129,7 @@ pub fn new_exc_data(args: Vec<Value>) -> Value {
 }
 
 /// The native state of an exception instance, if it is one.
-pub fn exc_data(v: &Value) -> Option<Rc<dyn NativeObject>> {
+pub fn exc_data(v: &Value) -> Option<NativeRef> {
     if let Value::Instance(i) = v {
         if let Value::Object(o) = &*i.payload.borrow() {
             if o.as_any().is::<ExcData>() {

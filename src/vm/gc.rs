@@ -33,12 +33,12 @@ pub trait GcNode {
 
 enum Tracked {
     Node(Weak<dyn GcNode>),
-    Native(Weak<dyn NativeObject>),
+    Native(Weak<Box<dyn NativeObject>>),
 }
 
 enum Strong {
     Node(Rc<dyn GcNode>),
-    Native(Rc<dyn NativeObject>),
+    Native(NativeRef),
 }
 
 impl Strong {

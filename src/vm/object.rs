@@ -183,6 +183,9 @@ impl ModuleObj {
     }
 }
 
+/// A shared native object: a thin pointer to a boxed trait object.
+pub type NativeRef = Rc<Box<dyn NativeObject>>;
+
 /// A natively implemented object type (iterators, deque, StringIO, ...).
 pub trait NativeObject: Any {
     fn type_name(&self) -> &str;

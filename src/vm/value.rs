@@ -53,8 +53,9 @@ pub enum Value {
     Cell(Rc<CellObj>),
     /// A compiled code object (a constant of MakeFunction).
     Code(Rc<crate::bytecode::Code>),
-    /// Iterators, StringIO, deque and other natively implemented objects.
-    Object(Rc<dyn NativeObject>),
+    /// Iterators, StringIO, deque and other natively implemented objects
+    /// (boxed twice so the pointer is thin and a value stays 16 bytes).
+    Object(NativeRef),
 }
 
 impl Clone for Value {
@@ -395,7 +396,7 @@ impl Value {
         }
     }
     pub fn object(o: impl NativeObject + 'static) -> Value {
-        let v = Value::Object(Rc::new(o));
+        let v = Value::Object(Rc::new(Box::new(o)));
         super::gc::track(&v);
         v
     }
