@@ -144,15 +144,15 @@ impl Vm {
                 ip += 1;
                 match op {
                     Op::Nop => {}
-                    Op::LoadConst(i) => self.spush(code.consts[i as usize].clone()),
+                    Op::LoadConst(i) => self.push_copy_of(&code.consts[i as usize]),
                     Op::LoadNone => self.spush(Value::None),
                     Op::LoadInt(i) => self.spush(Value::Int(i as i64)),
                     Op::LoadFast(i) => {
-                        let v = self.stack[base + i as usize].clone();
-                        if v.is_undef() {
+                        let idx = base + i as usize;
+                        if self.stack[idx].is_undef() {
                             throw!(self.unbound_local(code, i));
                         }
-                        self.spush(v);
+                        self.push_copy_at(idx);
                     }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
@@ -277,8 +277,8 @@ impl Vm {
                         self.stack.pop();
                     }
                     Op::Dup => {
-                        let v = self.stack[self.stack.len() - 1].clone();
-                        self.spush(v);
+                        let idx = self.stack.len() - 1;
+                        self.push_copy_at(idx);
                     }
                     Op::DupTwo => {
                         let n = self.stack.len();
@@ -922,6 +922,41 @@ impl Vm {
     #[inline(never)]
     fn grow_stack(&mut self) {
         self.stack.reserve(self.stack.capacity().max(256));
+    }
+
+    /// Pushes a copy of `stack[idx]`. Done as a reference-count increment
+    /// plus a 16-byte memory copy: building the clone in registers first
+    /// made LLVM store its two words separately and reload them as one,
+    /// a store-forwarding stall on the hottest instruction.
+    #[inline(always)]
+    fn push_copy_at(&mut self, idx: usize) {
+        if self.stack.len() == self.stack.capacity() {
+            self.grow_stack();
+        }
+        let len = self.stack.len();
+        self.stack[idx].incref();
+        // SAFETY: idx < len (indexed above), capacity > len, and the copy
+        // owns the reference taken by incref.
+        unsafe {
+            let p = self.stack.as_mut_ptr();
+            std::ptr::copy_nonoverlapping(p.add(idx), p.add(len), 1);
+            self.stack.set_len(len + 1);
+        }
+    }
+
+    /// Pushes a copy of a value outside the stack (a constant).
+    #[inline(always)]
+    fn push_copy_of(&mut self, v: &Value) {
+        if self.stack.len() == self.stack.capacity() {
+            self.grow_stack();
+        }
+        let len = self.stack.len();
+        v.incref();
+        // SAFETY: capacity > len; the copy owns the reference from incref.
+        unsafe {
+            std::ptr::copy_nonoverlapping(v, self.stack.as_mut_ptr().add(len), 1);
+            self.stack.set_len(len + 1);
+        }
     }
 
     /// Pops the value stack (Undef if empty, which correct bytecode never

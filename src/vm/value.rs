@@ -93,6 +93,39 @@ impl Clone for Value {
     }
 }
 
+impl Value {
+    /// Takes one more reference to the heap object, if any, without making
+    /// a new value: the caller then copies the bits (see the VM's
+    /// `push_copy_at`).
+    #[inline(always)]
+    pub fn incref(&self) {
+        match self {
+            Value::Undef | Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+            Value::BigInt(r) => std::mem::forget(Rc::clone(r)),
+            Value::Str(r) => std::mem::forget(Rc::clone(r)),
+            Value::Bytes(r) => std::mem::forget(Rc::clone(r)),
+            Value::ByteArray(r) => std::mem::forget(Rc::clone(r)),
+            Value::List(r) => std::mem::forget(Rc::clone(r)),
+            Value::Tuple(r) => std::mem::forget(Rc::clone(r)),
+            Value::Dict(r) => std::mem::forget(Rc::clone(r)),
+            Value::Set(r) => std::mem::forget(Rc::clone(r)),
+            Value::FrozenSet(r) => std::mem::forget(Rc::clone(r)),
+            Value::Range(r) => std::mem::forget(Rc::clone(r)),
+            Value::Slice(r) => std::mem::forget(Rc::clone(r)),
+            Value::Function(r) => std::mem::forget(Rc::clone(r)),
+            Value::Native(r) => std::mem::forget(Rc::clone(r)),
+            Value::BoundMethod(r) => std::mem::forget(Rc::clone(r)),
+            Value::Class(r) => std::mem::forget(Rc::clone(r)),
+            Value::Instance(r) => std::mem::forget(Rc::clone(r)),
+            Value::Module(r) => std::mem::forget(Rc::clone(r)),
+            Value::Generator(r) => std::mem::forget(Rc::clone(r)),
+            Value::Cell(r) => std::mem::forget(Rc::clone(r)),
+            Value::Code(r) => std::mem::forget(Rc::clone(r)),
+            Value::Object(r) => std::mem::forget(Rc::clone(r)),
+        }
+    }
+}
+
 /// An immutable string with its hash and character count cached.
 pub struct StrObj {
     pub s: Box<str>,
