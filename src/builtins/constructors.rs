@@ -383,7 +383,7 @@ pub fn dict_fill(vm: &mut Vm, d: &Value, args: &[Value], kw: &[(Sym, Value)]) ->
     if let Some(src) = args.first() {
         let is_mapping = matches!(src, Value::Dict(_))
             || (matches!(src, Value::Instance(_) | Value::Object(_)) && {
-                let k = vm.intern("keys");
+                let k = vm.intern_static("keys");
                 vm.getattr_opt(src, &k)?.is_some()
             });
         if is_mapping {
@@ -745,7 +745,7 @@ fn exc_with_traceback(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res
 
 fn exc_add_note(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("add_note", args, 2, 2)?;
-    let name = vm.intern("__notes__");
+    let name = vm.intern_static("__notes__");
     let notes = match vm.getattr_opt(&args[0], &name)? {
         Some(n) => n,
         None => {
@@ -1023,7 +1023,7 @@ fn filter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn reversed(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("reversed", args, 1, 1)?;
     let v = &args[0];
-    let name = vm.intern("__reversed__");
+    let name = vm.intern_static("__reversed__");
     if let Some(m) = vm.type_of(v).lookup(&name) {
         return vm.call(&m, std::slice::from_ref(v), &[]);
     }

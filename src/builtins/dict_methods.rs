@@ -536,7 +536,7 @@ fn dict_getitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
         return Ok(v);
     }
     if let Value::Instance(i) = &args[0] {
-        let missing = vm.intern("__missing__");
+        let missing = vm.intern_static("__missing__");
         if let Some(m) = i.class.lookup(&missing) {
             return vm.call(&m, &[args[0].clone(), r[0].clone()], &[]);
         }

@@ -84,12 +84,12 @@ fn print(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     out.push_str(&end);
     match kwarg(kw, "file") {
         Some(f) if !f.is_none() => {
-            let w = vm.intern("write");
+            let w = vm.intern_static("write");
             let m = vm.getattr(f, &w)?;
             vm.call(&m, &[Value::string(out)], &[])?;
             if let Some(fl) = kwarg(kw, "flush") {
                 if vm.truthy(fl)? {
-                    let name = vm.intern("flush");
+                    let name = vm.intern_static("flush");
                     if let Some(m) = vm.getattr_opt(f, &name)? {
                         vm.call(&m, &[], &[])?;
                     }
@@ -103,7 +103,7 @@ fn print(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                     let is_std = crate::vm::object::downcast::<super::modules::StdStream>(&stdout)
                         .is_some_and(|s| !s.err);
                     if !is_std {
-                        let w = vm.intern("write");
+                        let w = vm.intern_static("write");
                         let m = vm.getattr(&stdout, &w)?;
                         vm.call(&m, &[Value::string(out)], &[])?;
                         return Ok(Value::None);
@@ -133,7 +133,7 @@ pub fn length(vm: &mut Vm, v: &Value) -> Res<usize> {
         Value::ByteArray(b) => b.borrow().len(),
         Value::Range(r) => r.len() as usize,
         Value::Instance(i) => {
-            let name = vm.intern("__len__");
+            let name = vm.intern_static("__len__");
             if let Some(m) = i.class.lookup(&name) {
                 let r = vm.call(&m, std::slice::from_ref(v), &[])?;
                 let n = vm.index_value(&r)?;
@@ -156,7 +156,7 @@ pub fn length(vm: &mut Vm, v: &Value) -> Res<usize> {
             Some(n) => n,
             None => {
                 let o = o.clone();
-                let name = vm.intern("__len__");
+                let name = vm.intern_static("__len__");
                 if let Some(m) = o.class(vm).and_then(|c| c.lookup(&name)) {
                     let r = vm.call(&m, std::slice::from_ref(v), &[])?;
                     return Ok(vm.index_value(&r)? as usize);
@@ -201,7 +201,7 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> Res<bool> {
                 return Ok(true);
             }
             // bool is an int; exceptions etc. handled by the MRO.
-            let name = vm.intern("__instancecheck__");
+            let name = vm.intern_static("__instancecheck__");
             if let Some(m) = c.metaclass.borrow().clone().and_then(|m| m.lookup(&name)) {
                 let r = vm.call(&m, &[cls.clone(), v.clone()], &[])?;
                 return vm.truthy(&r);
@@ -279,7 +279,7 @@ fn abs(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         Value::BigInt(b) => Ok(Value::bigint(num_traits::Signed::abs(&**b))),
         Value::Float(f) => Ok(Value::Float(f.abs())),
         v => {
-            let name = vm.intern("__abs__");
+            let name = vm.intern_static("__abs__");
             match vm.lookup_special(v, &name) {
                 Some(m) => vm.call(&m, std::slice::from_ref(v), &[]),
                 None => Err(Error::type_error(format!(
@@ -471,7 +471,7 @@ fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             Ok(Value::bigint(q * p))
         }
         v => {
-            let name = vm.intern("__round__");
+            let name = vm.intern_static("__round__");
             match vm.lookup_special(v, &name) {
                 Some(m) => {
                     let mut a = vec![v.clone()];
@@ -795,7 +795,7 @@ fn callable(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(Value::Bool(match &args[0] {
         Value::Function(_) | Value::Native(_) | Value::BoundMethod(_) | Value::Class(_) => true,
         Value::Instance(i) => {
-            let n = vm.intern("__call__");
+            let n = vm.intern_static("__call__");
             i.class.lookup(&n).is_some()
         }
         Value::Object(o) => {
@@ -810,7 +810,7 @@ fn vars(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     if args.is_empty() {
         return locals(vm, args, _kw);
     }
-    let name = vm.intern("__dict__");
+    let name = vm.intern_static("__dict__");
     vm.getattr(&args[0], &name).map_err(|_| {
         Error::type_error("vars() argument must have __dict__ attribute")
     })

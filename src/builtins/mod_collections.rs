@@ -602,7 +602,7 @@ fn defaultdict_class(vm: &mut Vm) -> Rc<ClassObj> {
 }
 
 fn factory_of(vm: &mut Vm, this: &Value) -> Res<Value> {
-    let s = vm.intern("default_factory");
+    let s = vm.intern_static("default_factory");
     Ok(vm.getattr_opt(this, &s)?.unwrap_or(Value::None))
 }
 
@@ -618,7 +618,7 @@ fn dd_init(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             }
         }
     }
-    let s = vm.intern("default_factory");
+    let s = vm.intern_static("default_factory");
     vm.setattr(this, &s, factory)?;
     let d = Value::Dict(dict_of(this)?);
     let rest = if args.len() > 2 { &args[2..] } else { &[] };
@@ -845,7 +845,7 @@ fn is_mapping(vm: &mut Vm, v: &Value) -> Res<bool> {
     Ok(match v {
         Value::Dict(_) => true,
         Value::Instance(_) => {
-            let k = vm.intern("keys");
+            let k = vm.intern_static("keys");
             vm.getattr_opt(v, &k)?.is_some()
         }
         _ => false,

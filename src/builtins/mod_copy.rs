@@ -189,7 +189,7 @@ fn deep(vm: &mut Vm, x: &Value, memo: &Rc<DictObj>) -> Res<Value> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            let setstate = vm.intern("__setstate__");
+            let setstate = vm.intern_static("__setstate__");
             if i.class.lookup(&setstate).is_some() {
                 let mut d = Dict::new();
                 for (k, v) in &state {

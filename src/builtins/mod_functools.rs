@@ -58,7 +58,7 @@ fn is_callable(v: &Value, vm: &mut Vm) -> bool {
     match v {
         Value::Function(_) | Value::Native(_) | Value::BoundMethod(_) | Value::Class(_) => true,
         Value::Instance(_) => {
-            let c = vm.intern("__call__");
+            let c = vm.intern_static("__call__");
             vm.lookup_special(v, &c).is_some()
         }
         Value::Object(_) => true,

@@ -161,14 +161,14 @@ pub fn os_error_from(
     let exc = vm.new_exception(&cls, args);
     if let Value::Instance(i) = &exc {
         let mut d = i.dict.borrow_mut();
-        d.insert(vm.intern("errno"), Value::Int(errno as i64));
-        d.insert(vm.intern("strerror"), Value::str(msg));
+        d.insert(vm.intern_static("errno"), Value::Int(errno as i64));
+        d.insert(vm.intern_static("strerror"), Value::str(msg));
         d.insert(
-            vm.intern("filename"),
+            vm.intern_static("filename"),
             filename.cloned().unwrap_or(Value::None),
         );
         d.insert(
-            vm.intern("filename2"),
+            vm.intern_static("filename2"),
             filename2.cloned().unwrap_or(Value::None),
         );
     }

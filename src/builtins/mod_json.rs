@@ -392,11 +392,11 @@ fn decode_error(vm: &mut Vm, msg: &str, doc: &Value, s: &[char], pos: usize) -> 
     let e = vm.new_exception(&cls, vec![Value::string(full)]);
     if let Value::Instance(i) = &e {
         let mut d = i.dict.borrow_mut();
-        d.insert(vm.intern("msg"), Value::str(msg));
-        d.insert(vm.intern("doc"), doc.clone());
-        d.insert(vm.intern("pos"), Value::Int(pos as i64));
-        d.insert(vm.intern("lineno"), Value::Int(lineno as i64));
-        d.insert(vm.intern("colno"), Value::Int(colno as i64));
+        d.insert(vm.intern_static("msg"), Value::str(msg));
+        d.insert(vm.intern_static("doc"), doc.clone());
+        d.insert(vm.intern_static("pos"), Value::Int(pos as i64));
+        d.insert(vm.intern_static("lineno"), Value::Int(lineno as i64));
+        d.insert(vm.intern_static("colno"), Value::Int(colno as i64));
     }
     Error::Raised(e)
 }

@@ -71,7 +71,7 @@ pub fn to_int(vm: &mut Vm, v: &Value) -> Res<BigInt> {
         Value::Bool(b) => Ok(BigInt::from(*b as i64)),
         Value::BigInt(b) => Ok((**b).clone()),
         Value::Instance(_) => {
-            let s = vm.intern("__index__");
+            let s = vm.intern_static("__index__");
             if let Some(m) = vm.lookup_special(v, &s) {
                 let r = vm.call(&m, std::slice::from_ref(v), &[])?;
                 return to_int(vm, &r);

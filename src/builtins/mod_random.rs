@@ -640,7 +640,7 @@ fn r_sample(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         | Value::Bytes(_)
         | Value::ByteArray(_) => true,
         Value::Instance(i) => {
-            let g = vm.intern("__getitem__");
+            let g = vm.intern_static("__getitem__");
             i.class.lookup(&g).is_some()
                 || crate::vm::ops::payload_of(&pop)
                     .is_some_and(|p| !matches!(p, Value::Dict(_) | Value::Set(_)))
@@ -1139,7 +1139,7 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
     for (name, f) in methods {
         add_method(vm, &cls, name, *f);
     }
-    *cls.qualname.borrow_mut() = vm.intern("Random");
+    *cls.qualname.borrow_mut() = vm.intern_static("Random");
     super::add_attr(vm, &cls, "__module__", Value::str("random"));
     m.set_str("Random", Value::Class(cls.clone()));
     let inst = vm.new_instance(&cls);

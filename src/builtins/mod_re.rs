@@ -82,7 +82,7 @@ fn re_error(vm: &mut Vm, msg: String) -> Error {
     let e = vm.new_exception(&cls, vec![Value::string(msg.clone())]);
     if let Value::Instance(i) = &e {
         let mut d = i.dict.borrow_mut();
-        d.insert(vm.intern("msg"), Value::string(msg));
+        d.insert(vm.intern_static("msg"), Value::string(msg));
     }
     Error::Raised(e)
 }

@@ -191,9 +191,9 @@ fn tm_to_value(vm: &mut Vm, tm: &Tm, cls: Option<Rc<ClassObj>>) -> Value {
             let z = unsafe { std::ffi::CStr::from_ptr(tm.tm_zone) };
             Value::string(z.to_string_lossy().into_owned())
         };
-        let s = vm.intern("tm_zone");
+        let s = vm.intern_static("tm_zone");
         i.dict.borrow_mut().insert(s, zone);
-        let s = vm.intern("tm_gmtoff");
+        let s = vm.intern_static("tm_gmtoff");
         i.dict.borrow_mut().insert(s, Value::Int(tm.tm_gmtoff));
         *i.payload.borrow_mut() = Value::tuple(items);
     }

@@ -1479,11 +1479,11 @@ pub fn unicode_error(
     let cls = vm.types.exc(t);
     let exc = vm.new_exception(&cls, vec![Value::string(msg)]);
     let attrs = [
-        (vm.intern("encoding"), Value::str(encoding)),
-        (vm.intern("object"), object),
-        (vm.intern("start"), Value::Int(start as i64)),
-        (vm.intern("end"), Value::Int(end as i64)),
-        (vm.intern("reason"), Value::str(reason)),
+        (vm.intern_static("encoding"), Value::str(encoding)),
+        (vm.intern_static("object"), object),
+        (vm.intern_static("start"), Value::Int(start as i64)),
+        (vm.intern_static("end"), Value::Int(end as i64)),
+        (vm.intern_static("reason"), Value::str(reason)),
     ];
     if let Value::Instance(i) = &exc {
         let mut d = i.dict.borrow_mut();

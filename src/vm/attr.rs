@@ -106,7 +106,7 @@ impl Vm {
                 Ok(attr)
             }
             Value::Instance(_) => {
-                let get = self.intern("__get__");
+                let get = self.intern_static("__get__");
                 match self.lookup_special(&attr, &get) {
                     Some(g) => self.call(&g, &[attr.clone(), obj.clone(), Value::Class(cls.clone())], &[]),
                     None => Ok(attr),
@@ -119,12 +119,12 @@ impl Vm {
     pub fn getattr(&mut self, obj: &Value, name: &Sym) -> Res<Value> {
         if let Value::Instance(inst) = obj {
             if inst.class.custom_getattribute.get() {
-                let ga = self.intern("__getattribute__");
+                let ga = self.intern_static("__getattribute__");
                 if let Some(f) = inst.class.lookup(&ga) {
                     let r = self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
                     return match r {
                         Err(e) if self.error_is(&e, super::error::ExcType::AttributeError) => {
-                            let gattr = self.intern("__getattr__");
+                            let gattr = self.intern_static("__getattr__");
                             match inst.class.lookup(&gattr) {
                                 Some(g) => self.call(&g, &[obj.clone(), Value::Str(name.clone())], &[]),
                                 None => Err(e),
@@ -153,7 +153,7 @@ impl Vm {
                 if let Some(v) = self.special_instance_attr(inst, name)? {
                     return Ok(v);
                 }
-                let ga = self.intern("__getattr__");
+                let ga = self.intern_static("__getattr__");
                 if let Some(f) = inst.class.lookup(&ga) {
                     return self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
                 }
@@ -217,7 +217,7 @@ impl Vm {
                     }
                 }
                 Value::Instance(_) => {
-                    let get = self.intern("__get__");
+                    let get = self.intern_static("__get__");
                     match self.lookup_special(&attr, &get) {
                         Some(g) => self.call(&g, &[attr.clone(), Value::None, Value::Class(c.clone())], &[])?,
                         None => attr,
@@ -431,7 +431,7 @@ impl Vm {
                         }
                     }
                     if let Value::Instance(_) = &attr {
-                        let set = self.intern("__set__");
+                        let set = self.intern_static("__set__");
                         if let Some(s) = self.lookup_special(&attr, &set) {
                             self.call(&s, &[attr.clone(), obj.clone(), v], &[])?;
                             return Ok(());
@@ -441,7 +441,7 @@ impl Vm {
                 if Rc::ptr_eq(&inst.class, &self.types.object) {
                     return Err(self.no_attribute(obj, name));
                 }
-                let sa = self.intern("__setattr__");
+                let sa = self.intern_static("__setattr__");
                 if let Some(f @ Value::Function(_)) = inst.class.lookup(&sa) {
                     self.call(&f, &[obj.clone(), Value::Str(name.clone()), v], &[])?;
                     return Ok(());
@@ -506,7 +506,7 @@ impl Vm {
                         }
                     }
                 }
-                let da = self.intern("__delattr__");
+                let da = self.intern_static("__delattr__");
                 if let Some(f @ Value::Function(_)) = inst.class.lookup(&da) {
                     self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[])?;
                     return Ok(());

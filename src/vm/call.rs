@@ -39,12 +39,12 @@ impl Vm {
                 }
                 Value::Class(c) if !c.is_native => {
                     let c = c.clone();
-                    if let Some(Value::Function(init)) = c.lookup(&self.intern("__init__")) {
+                    if let Some(Value::Function(init)) = c.lookup(&self.intern_static("__init__")) {
                         let code = &init.code;
                         if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
                             && argc + 1 == code.argcount as usize
                             && code.kwonlycount == 0
-                            && c.lookup(&self.intern("__new__")).is_none()
+                            && c.lookup(&self.intern_static("__new__")).is_none()
                         {
                             let inst = self.new_instance(&c);
                             self.stack[fpos] = inst.clone();
@@ -199,7 +199,7 @@ impl Vm {
                 self.instantiate(&c, args, kw)
             }
             Value::Instance(_) => {
-                let name = self.intern("__call__");
+                let name = self.intern_static("__call__");
                 match self.lookup_special(func, &name) {
                     Some(m) => {
                         let mut full = Vec::with_capacity(args.len() + 1);
@@ -454,8 +454,8 @@ impl Vm {
 
     /// `cls(*args, **kw)`.
     pub fn instantiate(&mut self, cls: &Rc<ClassObj>, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
-        let new_name = self.intern("__new__");
-        let init_name = self.intern("__init__");
+        let new_name = self.intern_static("__new__");
+        let init_name = self.intern_static("__init__");
         let new = cls.lookup(&new_name);
         let mut full = Vec::with_capacity(args.len() + 1);
         full.push(Value::Class(cls.clone()));
@@ -577,7 +577,7 @@ impl Vm {
             *c.value.borrow_mut() = Value::Class(cls.clone());
         }
         // __set_name__ and __init_subclass__ hooks.
-        let set_name = self.intern("__set_name__");
+        let set_name = self.intern_static("__set_name__");
         let items: Vec<(Sym, Value)> = cls.dict.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         for (k, v) in items {
             if let Value::Instance(_) = v {
@@ -586,7 +586,7 @@ impl Vm {
                 }
             }
         }
-        let init_sub = self.intern("__init_subclass__");
+        let init_sub = self.intern_static("__init_subclass__");
         for parent in cls.mro.iter() {
             if let Some(f) = parent.dict.borrow().get(&init_sub).cloned() {
                 let f = match &f {
@@ -638,14 +638,14 @@ impl Vm {
             }
         }
         // A class that defines __eq__ but not __hash__ is unhashable.
-        let (eq, hash) = (self.intern("__eq__"), self.intern("__hash__"));
+        let (eq, hash) = (self.intern_static("__eq__"), self.intern_static("__hash__"));
         if dict.contains_key(&eq) && !dict.contains_key(&hash) {
             dict.insert(hash, Value::None);
         }
-        let ga = self.intern("__getattribute__");
+        let ga = self.intern_static("__getattribute__");
         let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
             || mro.iter().any(|c| c.custom_getattribute.get());
-        let qualname = match dict.get(&self.intern("__qualname__")) {
+        let qualname = match dict.get(&self.intern_static("__qualname__")) {
             Some(Value::Str(q)) => q.clone(),
             _ => name.clone(),
         };
@@ -724,8 +724,8 @@ impl Vm {
     /// `with mgr:` entry: returns the bound `__exit__` and the value of
     /// `__enter__()`.
     pub fn enter_with(&mut self, mgr: Value) -> Res<(Value, Value)> {
-        let enter = self.intern("__enter__");
-        let exit = self.intern("__exit__");
+        let enter = self.intern_static("__enter__");
+        let exit = self.intern_static("__exit__");
         let (Some(ef), Some(xf)) = (self.lookup_special(&mgr, &enter), self.lookup_special(&mgr, &exit)) else {
             return Err(Error::type_error(format!(
                 "'{}' object does not support the context manager protocol",

@@ -51,7 +51,7 @@ impl Vm {
                 )))
             }
             Value::Instance(i) => {
-                let hname = self.intern("__hash__");
+                let hname = self.intern_static("__hash__");
                 match i.class.lookup(&hname) {
                     Some(Value::None) => {
                         return Err(Error::type_error(format!(
@@ -74,7 +74,7 @@ impl Vm {
                     }
                     _ => {
                         // A class defining __eq__ without __hash__ is unhashable.
-                        let eq = self.intern("__eq__");
+                        let eq = self.intern_static("__eq__");
                         let defines_eq = i.class.dict.borrow().contains_key(&eq);
                         if defines_eq {
                             return Err(Error::type_error(format!(
@@ -267,7 +267,7 @@ impl Vm {
                 if let Some(Value::Dict(s)) = payload {
                     s.d.borrow().items()
                 } else {
-                    let keys_attr = self.intern("keys");
+                    let keys_attr = self.intern_static("keys");
                     let keys = match self.getattr_opt(src, &keys_attr)? {
                         Some(k) => k,
                         None => {

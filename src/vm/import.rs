@@ -149,7 +149,7 @@ impl Vm {
             let cls = self.types.exc(ExcType::ModuleNotFoundError);
             let exc = self.new_exception(&cls, vec![Value::string(format!("No module named '{name}'"))]);
             if let Value::Instance(i) = &exc {
-                i.dict.borrow_mut().insert(self.intern("name"), Value::str(name));
+                i.dict.borrow_mut().insert(self.intern_static("name"), Value::str(name));
             }
             return Err(Error::Raised(exc));
         };

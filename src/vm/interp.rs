@@ -96,6 +96,12 @@ impl Vm {
         vm
     }
 
+    /// The shared symbol for a string literal (cached by address).
+    #[inline]
+    pub fn intern_static(&mut self, s: &'static str) -> Sym {
+        super::value::intern_static(s)
+    }
+
     /// Returns the shared symbol for [s].
     pub fn intern(&mut self, s: &str) -> Sym {
         super::value::intern(s)
@@ -1236,7 +1242,7 @@ impl Vm {
         let step = if send.is_none() {
             self.iter_next_value(&it)
         } else {
-            let send_name = self.intern("send");
+            let send_name = self.intern_static("send");
             let m = self.getattr(&it, &send_name)?;
             self.call(&m, &[send], &[]).map(Some)
         };

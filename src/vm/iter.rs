@@ -283,19 +283,19 @@ impl Vm {
                 if o.is_iterator() {
                     return Ok(v.clone());
                 }
-                let name = self.intern("__iter__");
+                let name = self.intern_static("__iter__");
                 if let Some(m) = o.class(self).and_then(|c| c.lookup(&name)) {
                     return self.call(&m, std::slice::from_ref(v), &[]);
                 }
                 return Err(self.not_iterable(v));
             }
             Value::Instance(i) => {
-                let name = self.intern("__iter__");
+                let name = self.intern_static("__iter__");
                 if let Some(m) = i.class.lookup(&name) {
                     let it = self.call(&m, std::slice::from_ref(v), &[])?;
                     return Ok(it);
                 }
-                let gi = self.intern("__getitem__");
+                let gi = self.intern_static("__getitem__");
                 if i.class.lookup(&gi).is_some() {
                     return Ok(Value::object(SeqIter {
                         obj: v.clone(),
@@ -328,7 +328,7 @@ impl Vm {
                 self.generator_send(&g, None)
             }
             Value::Instance(_) => {
-                let name = self.intern("__next__");
+                let name = self.intern_static("__next__");
                 match self.lookup_special(it, &name) {
                     Some(m) => match self.call(&m, std::slice::from_ref(it), &[]) {
                         Ok(v) => Ok(Some(v)),

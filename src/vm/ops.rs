@@ -433,7 +433,7 @@ impl Vm {
             Value::Set(s) | Value::FrozenSet(s) => !s.d.borrow().is_empty(),
             Value::Range(r) => !r.is_empty(),
             Value::Instance(i) => {
-                let b = self.intern("__bool__");
+                let b = self.intern_static("__bool__");
                 if let Some(m) = i.class.lookup(&b) {
                     let r = self.call(&m, std::slice::from_ref(v), &[])?;
                     return match r {
@@ -444,7 +444,7 @@ impl Vm {
                         ))),
                     };
                 }
-                let l = self.intern("__len__");
+                let l = self.intern_static("__len__");
                 if let Some(m) = i.class.lookup(&l) {
                     let r = self.call(&m, std::slice::from_ref(v), &[])?;
                     return Ok(self.index_value(&r)? != 0);
@@ -745,7 +745,7 @@ impl Vm {
                 }
             }
             Value::Instance(i) => {
-                let c = self.intern("__contains__");
+                let c = self.intern_static("__contains__");
                 if let Some(m) = i.class.lookup(&c) {
                     let r = self.call(&m, &[container.clone(), item.clone()], &[])?;
                     return self.truthy(&r);
@@ -757,7 +757,7 @@ impl Vm {
                 self.contains_by_iter(container, item)
             }
             Value::Object(o) => {
-                let c = self.intern("__contains__");
+                let c = self.intern_static("__contains__");
                 if let Some(m) = o.class(self).and_then(|cls| cls.lookup(&c)) {
                     let r = self.call(&m, &[container.clone(), item.clone()], &[])?;
                     return self.truthy(&r);

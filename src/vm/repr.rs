@@ -194,7 +194,7 @@ impl Vm {
                     let module = c
                         .dict
                         .borrow()
-                        .get(&self.intern("__module__"))
+                        .get(&self.intern_static("__module__"))
                         .and_then(|m| m.as_str().map(|s| s.to_string()))
                         .unwrap_or_else(|| "__main__".into());
                     format!("<class '{}.{}'>", module, c.qualname.borrow().as_str())
@@ -212,7 +212,7 @@ impl Vm {
             Value::Cell(_) => format!("<cell at {:#x}>", v.ptr().unwrap_or(0)),
             Value::Code(c) => format!("<code object {}>", c.name.as_str()),
             Value::Instance(i) => {
-                let name = self.intern("__repr__");
+                let name = self.intern_static("__repr__");
                 if let Some(m) = i.class.lookup(&name) {
                     if !matches!(m, Value::Native(_)) || !i.class.is_subclass(&self.types.base_exception) {
                         let r = self.guarded(v, || Value::str("..."), |vm| vm.call(&m, std::slice::from_ref(v), &[]))?;
@@ -242,7 +242,7 @@ impl Vm {
                     .class
                     .dict
                     .borrow()
-                    .get(&self.intern("__module__"))
+                    .get(&self.intern_static("__module__"))
                     .and_then(|m| m.as_str().map(|s| s.to_string()))
                     .unwrap_or_else(|| "__main__".into());
                 format!(
@@ -257,7 +257,7 @@ impl Vm {
                 if let Some(s) = o.repr(self)? {
                     return Ok(s);
                 }
-                let name = self.intern("__repr__");
+                let name = self.intern_static("__repr__");
                 if let Some(m) = o.class(self).and_then(|c| c.lookup(&name)) {
                     let r = self.call(&m, std::slice::from_ref(v), &[])?;
                     if let Value::Str(s) = r {
@@ -306,7 +306,7 @@ impl Vm {
         match v {
             Value::Str(s) => Ok(s.s.to_string()),
             Value::Instance(i) => {
-                let name = self.intern("__str__");
+                let name = self.intern_static("__str__");
                 if let Some(m) = i.class.lookup(&name) {
                     if !matches!(m, Value::Native(_)) {
                         let r = self.call(&m, std::slice::from_ref(v), &[])?;
@@ -331,7 +331,7 @@ impl Vm {
             }
             Value::Object(o) => {
                 let o = o.clone();
-                let name = self.intern("__str__");
+                let name = self.intern_static("__str__");
                 if let Some(m) = o.class(self).and_then(|c| c.lookup(&name)) {
                     let r = self.call(&m, std::slice::from_ref(v), &[])?;
                     if let Value::Str(s) = r {
@@ -386,7 +386,7 @@ impl Vm {
                 format::format_str(&st.s, &s)
             }
             Value::Instance(i) => {
-                let name = self.intern("__format__");
+                let name = self.intern_static("__format__");
                 if let Some(m) = i.class.lookup(&name) {
                     if !matches!(m, Value::Native(_)) {
                         let r = self.call(&m, &[v.clone(), Value::str(spec)], &[])?;

@@ -41,7 +41,7 @@ impl Vm {
                 )
             }),
             Value::Instance(_) => {
-                let n = self.intern("__index__");
+                let n = self.intern_static("__index__");
                 match self.lookup_special(v, &n) {
                     Some(m) => {
                         let r = self.call(&m, std::slice::from_ref(v), &[])?;
@@ -187,7 +187,7 @@ impl Vm {
                 }
             }
             Value::Instance(i) => {
-                let name = self.intern("__getitem__");
+                let name = self.intern_static("__getitem__");
                 if let Some(m) = i.class.lookup(&name) {
                     return self.call(&m, &[obj.clone(), key.clone()], &[]);
                 }
@@ -196,7 +196,7 @@ impl Vm {
                         if let Some(v) = self.dict_get(d, key)? {
                             return Ok(v);
                         }
-                        let missing = self.intern("__missing__");
+                        let missing = self.intern_static("__missing__");
                         if let Some(m) = i.class.lookup(&missing) {
                             return self.call(&m, &[obj.clone(), key.clone()], &[]);
                         }
@@ -207,7 +207,7 @@ impl Vm {
                 Err(not_subscriptable(obj))
             }
             Value::Class(c) => {
-                let name = self.intern("__class_getitem__");
+                let name = self.intern_static("__class_getitem__");
                 if let Some(m) = c.lookup(&name) {
                     return self.call(&m, &[key.clone()], &[]);
                 }
@@ -216,7 +216,7 @@ impl Vm {
             }
             Value::Object(o) => {
                 let o = o.clone();
-                let name = self.intern("__getitem__");
+                let name = self.intern_static("__getitem__");
                 match o.class(self).and_then(|c| c.lookup(&name)) {
                     Some(m) => self.call(&m, &[obj.clone(), key.clone()], &[]),
                     None => Err(not_subscriptable(obj)),
@@ -277,7 +277,7 @@ impl Vm {
             _ => {
                 let key = Value::Slice(s.clone());
                 if let Value::Instance(i) = obj {
-                    let name = self.intern("__getitem__");
+                    let name = self.intern_static("__getitem__");
                     if let Some(m) = i.class.lookup(&name) {
                         return self.call(&m, &[obj.clone(), key], &[]);
                     }
@@ -287,7 +287,7 @@ impl Vm {
                 }
                 if let Value::Object(o) = obj {
                     let o = o.clone();
-                    let name = self.intern("__getitem__");
+                    let name = self.intern_static("__getitem__");
                     if let Some(m) = o.class(self).and_then(|c| c.lookup(&name)) {
                         return self.call(&m, &[obj.clone(), key], &[]);
                     }
@@ -367,7 +367,7 @@ impl Vm {
                 }
             }
             Value::Instance(i) => {
-                let name = self.intern("__setitem__");
+                let name = self.intern_static("__setitem__");
                 if let Some(m) = i.class.lookup(&name) {
                     self.call(&m, &[obj.clone(), key, v], &[])?;
                     return Ok(());
@@ -382,7 +382,7 @@ impl Vm {
             }
             Value::Object(o) => {
                 let o = o.clone();
-                let name = self.intern("__setitem__");
+                let name = self.intern_static("__setitem__");
                 match o.class(self).and_then(|c| c.lookup(&name)) {
                     Some(m) => {
                         self.call(&m, &[obj.clone(), key, v], &[])?;
@@ -477,7 +477,7 @@ impl Vm {
                 }
             }
             Value::Instance(i) => {
-                let name = self.intern("__delitem__");
+                let name = self.intern_static("__delitem__");
                 if let Some(m) = i.class.lookup(&name) {
                     self.call(&m, &[obj.clone(), key.clone()], &[])?;
                     return Ok(());
@@ -492,7 +492,7 @@ impl Vm {
             }
             Value::Object(o) => {
                 let o = o.clone();
-                let name = self.intern("__delitem__");
+                let name = self.intern_static("__delitem__");
                 match o.class(self).and_then(|c| c.lookup(&name)) {
                     Some(m) => {
                         self.call(&m, &[obj.clone(), key.clone()], &[])?;

@@ -323,6 +323,28 @@ pub fn new_symmap<V>() -> SymMap<V> {
 
 thread_local! {
     static INTERNED: RefCell<rustc_hash::FxHashMap<Box<str>, Sym>> = RefCell::new(Default::default());
+    /// Direct-mapped cache from the address of a `&'static str` literal
+    /// to its symbol: native code looks up dunder names constantly.
+    static STATIC_NAMES: RefCell<Vec<(usize, Option<Sym>)>> = RefCell::new(vec![(0, None); 1024]);
+}
+
+/// [intern] for string literals, cached by address (a literal's address
+/// and contents never change).
+#[inline]
+pub fn intern_static(s: &'static str) -> Sym {
+    let addr = s.as_ptr() as usize;
+    let slot = (addr >> 3) & 1023;
+    STATIC_NAMES.with(|c| {
+        let mut c = c.borrow_mut();
+        if let (a, Some(sym)) = &c[slot] {
+            if *a == addr && sym.s.len() == s.len() {
+                return sym.clone();
+            }
+        }
+        let sym = intern(s);
+        c[slot] = (addr, Some(sym.clone()));
+        sym
+    })
 }
 
 /// The shared symbol for [s]: every name the compiler emits and every
