@@ -157,14 +157,14 @@ impl ModuleObj {
         }
     }
     pub fn get_str(&self, name: &str) -> Option<Value> {
-        self.get(&Rc::new(super::value::StrObj::new(name)))
+        self.get(&super::value::intern(name))
     }
     pub fn set(&self, name: &Sym, v: Value) {
         let s = self.slot_of(name);
         self.slots.borrow_mut()[s as usize] = v;
     }
     pub fn set_str(&self, name: &str, v: Value) {
-        self.set(&Rc::new(super::value::StrObj::new(name)), v)
+        self.set(&super::value::intern(name), v)
     }
     /// Bound names and values in definition order.
     pub fn items(&self) -> Vec<(Sym, Value)> {

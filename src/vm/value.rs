@@ -132,6 +132,9 @@ pub struct StrObj {
     hash: Cell<u64>,
     /// Number of chars, or usize::MAX while unknown.
     nchars: Cell<usize>,
+    /// This is the interned symbol for its text: two interned strings are
+    /// equal exactly when they are the same object.
+    interned: Cell<bool>,
 }
 
 impl StrObj {
@@ -140,11 +143,13 @@ impl StrObj {
             s: s.into(),
             hash: Cell::new(0),
             nchars: Cell::new(usize::MAX),
+            interned: Cell::new(false),
         }
     }
     pub fn as_str(&self) -> &str {
         &self.s
     }
+    #[inline]
     pub fn hash_code(&self) -> u64 {
         let h = self.hash.get();
         if h != 0 {
@@ -217,6 +222,11 @@ impl<V> SymMap<V> {
 
     #[inline]
     fn find(&self, k: &Sym) -> Option<usize> {
+        // Every stored key is interned (see insert), so an interned probe
+        // matches by identity alone.
+        if k.interned.get() && self.index.is_none() {
+            return self.entries.iter().position(|(key, _)| Rc::ptr_eq(key, k));
+        }
         if let Some(ix) = &self.index {
             let h = k.hash_code();
             let entries = &self.entries;
@@ -260,6 +270,7 @@ impl<V> SymMap<V> {
     }
     /// Inserts or replaces; returns the old value.
     pub fn insert(&mut self, k: Sym, v: V) -> Option<V> {
+        let k = if k.interned.get() { k } else { intern(k.as_str()) };
         if let Some(i) = self.find(&k) {
             return Some(std::mem::replace(&mut self.entries[i].1, v));
         }
@@ -287,6 +298,7 @@ impl<V> SymMap<V> {
     }
     /// The value for [k], inserting [f()] first if absent.
     pub fn get_or_insert_with(&mut self, k: Sym, f: impl FnOnce() -> V) -> &mut V {
+        let k = if k.interned.get() { k } else { intern(k.as_str()) };
         let i = match self.find(&k) {
             Some(i) => i,
             None => {
@@ -356,6 +368,7 @@ pub fn intern(s: &str) -> Sym {
             return x.clone();
         }
         let sym = Rc::new(StrObj::new(s));
+        sym.interned.set(true);
         t.borrow_mut().insert(s.into(), sym.clone());
         sym
     })
