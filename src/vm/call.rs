@@ -15,7 +15,7 @@ impl Vm {
     /// Executes a call instruction: the callable and [argc] arguments (the
     /// last ones named by [kwnames], a tuple) are on the stack. Returns true
     /// when a script frame was pushed and the loop must switch to it.
-    #[inline]
+    #[inline(never)]
     pub fn call_op(&mut self, argc: usize, kwnames: Option<Value>) -> Res<bool> {
         let fpos = self.stack.len() - argc - 1;
         if kwnames.is_none() {

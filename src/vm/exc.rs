@@ -207,6 +207,8 @@ impl Vm {
     /// Propagates [err] from the current frame: jumps to the innermost
     /// handler, or pops frames until one has a handler. Returns Err when
     /// the exception leaves the frame at depth [stop].
+    #[cold]
+    #[inline(never)]
     pub fn handle_error(&mut self, err: Error, stop: usize, reraise: bool) -> Res<()> {
         let exc = self.materialize(err);
         if !reraise {

@@ -1126,6 +1126,7 @@ impl Vm {
 
     /// Pops the returning frame. Returns Some(value) when the run loop
     /// must return (the frame was the bottom one of this loop).
+    #[inline(never)]
     fn do_return(&mut self, v: Value, stop: usize) -> Res<Option<Value>> {
         let Some(mut frame) = self.frames.pop() else {
             return Ok(Some(v));
@@ -1182,6 +1183,7 @@ impl Vm {
 
     /// Suspends the generator frame on top with [v]. Returns Some(value)
     /// when the run loop must return it.
+    #[inline(never)]
     fn yield_value(&mut self, mut v: Value, stop: usize) -> Option<Value> {
         loop {
             let mut frame = self.frames.pop()?;
@@ -1221,6 +1223,7 @@ impl Vm {
 
     /// Executes `YieldFrom`: sends [send] into the sub-iterator on top of
     /// the stack.
+    #[inline(never)]
     fn yield_from(&mut self, send: Value, target: u32, stop: usize) -> Res<Option<Value>> {
         let it = self.stack[self.stack.len() - 1].clone();
         if let Value::Generator(g) = &it {
