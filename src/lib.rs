@@ -27,7 +27,11 @@ pub struct Diagnostic {
 }
 
 /// Parses and compiles source text into a module code object.
-pub fn compile_source(file_name: &str, text: String, interactive: bool) -> Result<Rc<Code>, Diagnostic> {
+pub fn compile_source(
+    file_name: &str,
+    text: String,
+    interactive: bool,
+) -> Result<Rc<Code>, Diagnostic> {
     let color = false;
     let parsed = if interactive {
         syntax::parse_interactive(&text)

@@ -43,7 +43,9 @@ fn real_main() -> u8 {
     let source = loop {
         let Some(a) = args.get(i) else {
             if std::io::stdin().is_terminal() {
-                eprintln!("con: interactive mode is not available in this build; run a script instead");
+                eprintln!(
+                    "con: interactive mode is not available in this build; run a script instead"
+                );
                 eprintln!("{USAGE}");
                 return 2;
             }
@@ -88,7 +90,11 @@ fn real_main() -> u8 {
                 return 2;
             }
         },
-        Source::Code(code) => ("<string>".to_string(), code.clone().into_bytes(), "-c".to_string()),
+        Source::Code(code) => (
+            "<string>".to_string(),
+            code.clone().into_bytes(),
+            "-c".to_string(),
+        ),
         Source::Stdin => {
             let mut buf = Vec::new();
             if let Err(e) = std::io::stdin().read_to_end(&mut buf) {
@@ -102,7 +108,10 @@ fn real_main() -> u8 {
         Ok(t) => t,
         Err(e) => {
             let shown = String::from_utf8_lossy(&bytes).into_owned();
-            eprint!("{}", con::diag::render_syntax_error(&name, &shown, &e, color()));
+            eprint!(
+                "{}",
+                con::diag::render_syntax_error(&name, &shown, &e, color())
+            );
             return 1;
         }
     };
@@ -126,16 +135,24 @@ fn real_main() -> u8 {
     let script_dir = match &source {
         Source::File(p) => Path::new(p)
             .parent()
-            .map(|d| if d.as_os_str().is_empty() { PathBuf::from(".") } else { d.to_path_buf() })
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    d.to_path_buf()
+                }
+            })
             .unwrap_or_else(|| PathBuf::from(".")),
         _ => PathBuf::from("."),
     };
     vm.path.push(script_dir);
     if let Ok(extra) = std::env::var("CON_PATH") {
-        vm.path.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
+        vm.path
+            .extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
     }
     let module = vm.new_module("__main__", Some(&name));
-    vm.modules.insert("__main__".into(), Value::Module(module.clone()));
+    vm.modules
+        .insert("__main__".into(), Value::Module(module.clone()));
     let result = vm.run_module_code(code, &module);
     let status = match result {
         Ok(_) => 0,

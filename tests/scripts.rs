@@ -29,7 +29,11 @@ fn main() {
     let trials = files
         .into_iter()
         .filter_map(|path| make_trial(&root, path))
-        .chain(examples.into_iter().filter_map(|path| make_trial(manifest, path)))
+        .chain(
+            examples
+                .into_iter()
+                .filter_map(|path| make_trial(manifest, path)),
+        )
         .collect();
     libtest_mimic::run(&args, trials).exit();
 }

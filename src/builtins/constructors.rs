@@ -71,24 +71,57 @@ pub fn install(vm: &mut Vm) {
     add_method(vm, &type_, "__subclasses__", type_subclasses);
 
     // Descriptor types as real classes, so `@property` and `x.setter` work.
-    let prop = crate::vm::types::new_class("property", vec![vm.types.object.clone()], Builtin::Object, true);
+    let prop = crate::vm::types::new_class(
+        "property",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     add_method(vm, &prop, "__new__", property_new);
     add_method(vm, &prop, "setter", property_setter);
     add_method(vm, &prop, "getter", property_getter);
     add_method(vm, &prop, "deleter", property_deleter);
     add_method(vm, &prop, "__get__", property_get);
-    let sm = crate::vm::types::new_class("staticmethod", vec![vm.types.object.clone()], Builtin::Object, true);
+    let sm = crate::vm::types::new_class(
+        "staticmethod",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     add_method(vm, &sm, "__new__", staticmethod_new);
-    let cm = crate::vm::types::new_class("classmethod", vec![vm.types.object.clone()], Builtin::Object, true);
+    let cm = crate::vm::types::new_class(
+        "classmethod",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     add_method(vm, &cm, "__new__", classmethod_new);
-    let sup = crate::vm::types::new_class("super", vec![vm.types.object.clone()], Builtin::Object, true);
+    let sup = crate::vm::types::new_class(
+        "super",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     add_method(vm, &sup, "__new__", super_new);
 
     let b = vm.builtins.clone();
     let t = &vm.types;
     for c in [
-        &t.int, &t.bool_, &t.float, &t.str_, &t.list, &t.tuple, &t.dict, &t.set, &t.frozenset,
-        &t.bytes, &t.bytearray, &t.range, &t.slice, &t.object, &t.type_,
+        &t.int,
+        &t.bool_,
+        &t.float,
+        &t.str_,
+        &t.list,
+        &t.tuple,
+        &t.dict,
+        &t.set,
+        &t.frozenset,
+        &t.bytes,
+        &t.bytearray,
+        &t.range,
+        &t.slice,
+        &t.object,
+        &t.type_,
     ] {
         b.set(&c.name.clone(), Value::Class(c.clone()));
     }
@@ -128,7 +161,8 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
                 } else if let Some(r) = pref("0b") {
                     (2, r)
                 } else {
-                    if t.len() > 1 && t.starts_with('0') && t.chars().any(|c| c != '0' && c != '_') {
+                    if t.len() > 1 && t.starts_with('0') && t.chars().any(|c| c != '0' && c != '_')
+                    {
                         return None;
                     }
                     (10, t)
@@ -140,8 +174,15 @@ pub fn parse_int(s: &str, base: u32) -> Option<BigInt> {
             b => (b, t),
         }
     };
-    let digits = digits.strip_prefix('_').filter(|_| base != 10 || s.trim().len() != digits.len()).unwrap_or(digits);
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
+    let digits = digits
+        .strip_prefix('_')
+        .filter(|_| base != 10 || s.trim().len() != digits.len())
+        .unwrap_or(digits);
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
+    {
         return None;
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
@@ -162,12 +203,18 @@ fn int_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     if let Some(b) = base {
         let b = vm.index_value(&b)?;
         if b != 0 && !(2..=36).contains(&b) {
-            return Err(Error::value_error("int() base must be >= 2 and <= 36, or 0"));
+            return Err(Error::value_error(
+                "int() base must be >= 2 and <= 36, or 0",
+            ));
         }
         let s = match x {
             Value::Str(s) => s.s.to_string(),
             Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
-            _ => return Err(Error::type_error("int() can't convert non-string with explicit base")),
+            _ => {
+                return Err(Error::type_error(
+                    "int() can't convert non-string with explicit base",
+                ))
+            }
         };
         return int_from_str(&s, b as u32);
     }
@@ -220,13 +267,17 @@ pub fn float_to_int(f: f64) -> Res<Value> {
         return Err(Error::value_error("cannot convert float NaN to integer"));
     }
     if f.is_infinite() {
-        return Err(Error::overflow_error("cannot convert float infinity to integer"));
+        return Err(Error::overflow_error(
+            "cannot convert float infinity to integer",
+        ));
     }
     let t = f.trunc();
     if t.abs() < 9.2e18 {
         return Ok(Value::Int(t as i64));
     }
-    Ok(Value::bigint(num_traits::FromPrimitive::from_f64(t).unwrap_or_default()))
+    Ok(Value::bigint(
+        num_traits::FromPrimitive::from_f64(t).unwrap_or_default(),
+    ))
 }
 
 fn bool_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -252,11 +303,20 @@ pub fn parse_float(s: &str) -> Option<f64> {
     if let Some(v) = special {
         return Some(if neg { -v } else { v });
     }
-    if t.contains("__") || t.starts_with('_') || t.ends_with('_') || t.contains("_.") || t.contains("._") {
+    if t.contains("__")
+        || t.starts_with('_')
+        || t.ends_with('_')
+        || t.contains("_.")
+        || t.contains("._")
+    {
         return None;
     }
     let clean: String = t.chars().filter(|&c| c != '_').collect();
-    if clean.is_empty() || !clean.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-')) {
+    if clean.is_empty()
+        || !clean
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+    {
         return None;
     }
     clean.parse::<f64>().ok()
@@ -309,7 +369,8 @@ fn str_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let encoding = arg_or_kw(args, kw, 1, "encoding");
     if let (Value::Bytes(_) | Value::ByteArray(_), Some(_)) = (x, encoding) {
         let b = vm.bytes_of(x)?;
-        let errors = arg_or_kw(args, kw, 2, "errors").and_then(|v| v.as_str().map(|s| s.to_string()));
+        let errors =
+            arg_or_kw(args, kw, 2, "errors").and_then(|v| v.as_str().map(|s| s.to_string()));
         return decode_utf8(&b, errors.as_deref());
     }
     if let Value::Str(_) = x {
@@ -405,7 +466,10 @@ pub fn dict_fill(vm: &mut Vm, d: &Value, args: &[Value], kw: &[(Sym, Value)]) ->
                     )));
                 }
                 let mut kv = kv.into_iter();
-                let (k, v) = (kv.next().unwrap_or(Value::None), kv.next().unwrap_or(Value::None));
+                let (k, v) = (
+                    kv.next().unwrap_or(Value::None),
+                    kv.next().unwrap_or(Value::None),
+                );
                 vm.dict_set(dd, k, v)?;
                 i += 1;
             }
@@ -521,7 +585,9 @@ fn bytearray_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
 fn range_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let args = &args[1..];
     if args.is_empty() {
-        return Err(Error::type_error("range expected at least 1 argument, got 0"));
+        return Err(Error::type_error(
+            "range expected at least 1 argument, got 0",
+        ));
     }
     check_args("range", args, 1, 3)?;
     let mut v = Vec::with_capacity(3);
@@ -587,7 +653,9 @@ fn object_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             }
             Ok(vm.new_instance(&c))
         }
-        _ => Err(Error::type_error("object.__new__(X): X is not a type object")),
+        _ => Err(Error::type_error(
+            "object.__new__(X): X is not a type object",
+        )),
     }
 }
 
@@ -727,7 +795,9 @@ fn type_subclasses(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<V
 
 fn exc_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let Some(Value::Class(c)) = args.first() else {
-        return Err(Error::type_error("BaseException.__new__(X): X is not a type object"));
+        return Err(Error::type_error(
+            "BaseException.__new__(X): X is not a type object",
+        ));
     };
     let c = c.clone();
     Ok(vm.new_exception(&c, args[1..].to_vec()))
@@ -765,7 +835,12 @@ fn exc_add_note(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
 fn property_new(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let a = &args[1..];
     let get = |i: usize, n: &str| arg_or_kw(a, kw, i, n).cloned().unwrap_or(Value::None);
-    Ok(new_property(get(0, "fget"), get(1, "fset"), get(2, "fdel"), get(3, "doc")))
+    Ok(new_property(
+        get(0, "fget"),
+        get(1, "fset"),
+        get(2, "fdel"),
+        get(3, "doc"),
+    ))
 }
 
 fn with_property<R>(v: &Value, f: impl FnOnce(&Property) -> R) -> Res<R> {
@@ -781,21 +856,36 @@ fn with_property<R>(v: &Value, f: impl FnOnce(&Property) -> R) -> Res<R> {
 fn property_setter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("setter", args, 2, 2)?;
     with_property(&args[0], |p| {
-        new_property(p.fget.clone(), args[1].clone(), p.fdel.borrow().clone(), p.doc.clone())
+        new_property(
+            p.fget.clone(),
+            args[1].clone(),
+            p.fdel.borrow().clone(),
+            p.doc.clone(),
+        )
     })
 }
 
 fn property_getter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("getter", args, 2, 2)?;
     with_property(&args[0], |p| {
-        new_property(args[1].clone(), p.fset.borrow().clone(), p.fdel.borrow().clone(), p.doc.clone())
+        new_property(
+            args[1].clone(),
+            p.fset.borrow().clone(),
+            p.fdel.borrow().clone(),
+            p.doc.clone(),
+        )
     })
 }
 
 fn property_deleter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("deleter", args, 2, 2)?;
     with_property(&args[0], |p| {
-        new_property(p.fget.clone(), p.fset.borrow().clone(), args[1].clone(), p.doc.clone())
+        new_property(
+            p.fget.clone(),
+            p.fset.borrow().clone(),
+            args[1].clone(),
+            p.doc.clone(),
+        )
     })
 }
 
@@ -853,9 +943,7 @@ impl NativeObject for Super {
                 let receiver_is_class = matches!(self.obj, Value::Class(_));
                 return Ok(Some(match &attr {
                     Value::Function(_) | Value::Native(_) => {
-                        if receiver_is_class && name == "__new__" {
-                            attr
-                        } else if receiver_is_class {
+                        if receiver_is_class {
                             attr
                         } else {
                             Value::BoundMethod(Rc::new(BoundMethodObj {
@@ -875,7 +963,9 @@ impl NativeObject for Super {
                                 func: cm.0.clone(),
                                 receiver: recv,
                             }))
-                        } else if let Some(sm) = any.downcast_ref::<crate::vm::descr::StaticMethod>() {
+                        } else if let Some(sm) =
+                            any.downcast_ref::<crate::vm::descr::StaticMethod>()
+                        {
                             sm.0.clone()
                         } else if let Some(p) = any.downcast_ref::<Property>() {
                             let g = p.fget.clone();
@@ -954,7 +1044,11 @@ fn zip(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                                 "zip() argument {} is shorter than argument{} 1{}",
                                 i + 1,
                                 if i > 1 { "s" } else { "" },
-                                if i > 1 { format!("-{i}") } else { String::new() }
+                                if i > 1 {
+                                    format!("-{i}")
+                                } else {
+                                    String::new()
+                                }
                             )));
                         }
                         for (j, other) in its.iter().enumerate().skip(1) {
@@ -963,7 +1057,11 @@ fn zip(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                                     "zip() argument {} is longer than argument{} 1{}",
                                     j + 1,
                                     if j > 1 { "s" } else { "" },
-                                    if j > 1 { format!("-{j}") } else { String::new() }
+                                    if j > 1 {
+                                        format!("-{j}")
+                                    } else {
+                                        String::new()
+                                    }
                                 )));
                             }
                         }
@@ -1028,7 +1126,9 @@ fn reversed(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         return vm.call(&m, std::slice::from_ref(v), &[]);
     }
     let items: Vec<Value> = match v {
-        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Bytes(_) => vm.iterate(v)?,
+        Value::List(_) | Value::Tuple(_) | Value::Str(_) | Value::Range(_) | Value::Bytes(_) => {
+            vm.iterate(v)?
+        }
         Value::Dict(d) => d.d.borrow().keys(),
         Value::Instance(_) => {
             let n = super::functions::length(vm, v)?;

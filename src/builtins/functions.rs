@@ -64,12 +64,22 @@ fn print(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let sep = match kwarg(kw, "sep") {
         Some(Value::Str(s)) => s.s.to_string(),
         Some(Value::None) | None => " ".to_string(),
-        Some(v) => return Err(Error::type_error(format!("sep must be None or a string, not {}", v.type_name()))),
+        Some(v) => {
+            return Err(Error::type_error(format!(
+                "sep must be None or a string, not {}",
+                v.type_name()
+            )))
+        }
     };
     let end = match kwarg(kw, "end") {
         Some(Value::Str(s)) => s.s.to_string(),
         Some(Value::None) | None => "\n".to_string(),
-        Some(v) => return Err(Error::type_error(format!("end must be None or a string, not {}", v.type_name()))),
+        Some(v) => {
+            return Err(Error::type_error(format!(
+                "end must be None or a string, not {}",
+                v.type_name()
+            )))
+        }
     };
     let mut out = String::new();
     for (i, a) in args.iter().enumerate() {
@@ -291,7 +301,13 @@ fn abs(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     }
 }
 
-fn min_max(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], name: &str, want_less: bool) -> Res<Value> {
+fn min_max(
+    vm: &mut Vm,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    name: &str,
+    want_less: bool,
+) -> Res<Value> {
     let key = kwarg(kw, "key").filter(|k| !k.is_none()).cloned();
     let default = kwarg(kw, "default").cloned();
     let items = if args.len() == 1 {
@@ -332,7 +348,9 @@ fn min_max(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], name: &str, want_le
     }
     match best {
         Some((x, _)) => Ok(x),
-        None => default.ok_or_else(|| Error::value_error(format!("{name}() arg is an empty sequence"))),
+        None => {
+            default.ok_or_else(|| Error::value_error(format!("{name}() arg is an empty sequence")))
+        }
     }
 }
 
@@ -346,7 +364,9 @@ fn max(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn sum(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("sum", args, 1, 2)?;
-    let mut acc = arg_or_kw(args, kw, 1, "start").cloned().unwrap_or(Value::Int(0));
+    let mut acc = arg_or_kw(args, kw, 1, "start")
+        .cloned()
+        .unwrap_or(Value::Int(0));
     if let Value::Str(_) = acc {
         return Err(Error::type_error(
             "sum() can't sum strings [use ''.join(seq) instead]",
@@ -371,7 +391,10 @@ fn divmod(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("divmod", args, 2, 2)?;
     use crate::syntax::ast::BinOp;
     if let (Value::Float(_), _) | (_, Value::Float(_)) = (&args[0], &args[1]) {
-        if let (Some(a), Some(b)) = (crate::vm::num::to_f64(&args[0]), crate::vm::num::to_f64(&args[1])) {
+        if let (Some(a), Some(b)) = (
+            crate::vm::num::to_f64(&args[0]),
+            crate::vm::num::to_f64(&args[1]),
+        ) {
             let (a, b) = (a?, b?);
             if b == 0.0 {
                 return Err(Error::zero_division("float divmod()"));
@@ -403,17 +426,26 @@ fn pow(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         }
         let (b, e) = if e.is_negative() {
             // A negative exponent means the modular inverse first.
-            let inv = mod_inverse(&b, &m)
-                .ok_or_else(|| Error::value_error("base is not invertible for the given modulus"))?;
+            let inv = mod_inverse(&b, &m).ok_or_else(|| {
+                Error::value_error("base is not invertible for the given modulus")
+            })?;
             (inv, -e)
         } else {
             (b, e)
         };
         let r = b.modpow(&e, &m);
-        let r = if !r.is_zero() && (r.is_negative() != m.is_negative()) { r + &m } else { r };
+        let r = if !r.is_zero() && (r.is_negative() != m.is_negative()) {
+            r + &m
+        } else {
+            r
+        };
         return Ok(Value::bigint(r));
     }
-    vm.binary(crate::syntax::ast::BinOp::Pow, args[0].clone(), args[1].clone())
+    vm.binary(
+        crate::syntax::ast::BinOp::Pow,
+        args[0].clone(),
+        args[1].clone(),
+    )
 }
 
 /// The inverse of [a] modulo [m], if it exists.
@@ -431,7 +463,9 @@ fn mod_inverse(a: &num_bigint::BigInt, m: &num_bigint::BigInt) -> Option<num_big
 
 fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("round", args, 1, 2)?;
-    let nd = arg_or_kw(args, kw, 1, "ndigits").cloned().unwrap_or(Value::None);
+    let nd = arg_or_kw(args, kw, 1, "ndigits")
+        .cloned()
+        .unwrap_or(Value::None);
     match &args[0] {
         Value::Float(x) => {
             if nd.is_none() {
@@ -467,7 +501,11 @@ fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             use num_integer::Integer;
             let (q, r) = big.div_mod_floor(&p);
             let twice = &r * 2;
-            let q = if twice > p || (twice == p && q.is_odd()) { q + 1 } else { q };
+            let q = if twice > p || (twice == p && q.is_odd()) {
+                q + 1
+            } else {
+                q
+            };
             Ok(Value::bigint(q * p))
         }
         v => {
@@ -501,7 +539,11 @@ fn round_float(x: f64, n: i64) -> f64 {
     // Exact decimal expansion, then round half even at position n.
     let s = format!("{:.*}", (n.max(0) as usize) + 30, x.abs());
     let (int_part, frac_part) = s.split_once('.').unwrap_or((&s, ""));
-    let mut digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|b| b - b'0').collect();
+    let mut digits: Vec<u8> = int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .map(|b| b - b'0')
+        .collect();
     let point = int_part.len() as i64;
     let keep = point + n;
     if keep < 0 {
@@ -538,7 +580,11 @@ fn round_float(x: f64, n: i64) -> f64 {
     let int_len = text.len() as i64 - n.max(0);
     let value = if n >= 0 {
         let (a, b) = text.split_at(int_len.max(0) as usize);
-        format!("{}.{}e0", if a.is_empty() { "0" } else { a }, if b.is_empty() { "0" } else { b })
+        format!(
+            "{}.{}e0",
+            if a.is_empty() { "0" } else { a },
+            if b.is_empty() { "0" } else { b }
+        )
     } else {
         format!("{}e{}", if text.is_empty() { "0" } else { &text }, -n)
     };
@@ -547,7 +593,12 @@ fn round_float(x: f64, n: i64) -> f64 {
 
 /// Sorts [items] stably with script-level comparison; never panics on
 /// inconsistent orderings.
-pub fn sort_values(vm: &mut Vm, items: &mut Vec<Value>, key: Option<&Value>, reverse: bool) -> Res<()> {
+pub fn sort_values(
+    vm: &mut Vm,
+    items: &mut Vec<Value>,
+    key: Option<&Value>,
+    reverse: bool,
+) -> Res<()> {
     let keys: Vec<Value> = match key {
         Some(f) if !f.is_none() => {
             let mut ks = Vec::with_capacity(items.len());
@@ -603,7 +654,10 @@ pub fn sort_values(vm: &mut Vm, items: &mut Vec<Value>, key: Option<&Value>, rev
     }
     let old = std::mem::take(items);
     let mut slots: Vec<Option<Value>> = old.into_iter().map(Some).collect();
-    *items = idx.into_iter().map(|i| slots[i].take().unwrap_or(Value::None)).collect();
+    *items = idx
+        .into_iter()
+        .map(|i| slots[i].take().unwrap_or(Value::None))
+        .collect();
     Ok(())
 }
 
@@ -738,7 +792,12 @@ fn radix(vm: &mut Vm, args: &[Value], name: &str, prefix: &str, base: u32) -> Re
     };
     let neg = b.sign() == num_bigint::Sign::Minus;
     let digits = b.magnitude().to_str_radix(base);
-    Ok(Value::string(format!("{}{}{}", if neg { "-" } else { "" }, prefix, digits)))
+    Ok(Value::string(format!(
+        "{}{}{}",
+        if neg { "-" } else { "" },
+        prefix,
+        digits
+    )))
 }
 
 fn hex(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -765,7 +824,9 @@ fn getattr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("getattr", args, 2, 3)?;
     let name = attr_name(vm, &args[1])?;
     if args.len() == 3 {
-        return Ok(vm.getattr_opt(&args[0], &name)?.unwrap_or_else(|| args[2].clone()));
+        return Ok(vm
+            .getattr_opt(&args[0], &name)?
+            .unwrap_or_else(|| args[2].clone()));
     }
     vm.getattr(&args[0], &name)
 }
@@ -799,7 +860,10 @@ fn callable(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             i.class.lookup(&n).is_some()
         }
         Value::Object(o) => {
-            o.as_any().is::<StaticMethod>() || o.type_name() == "functools.partial" || o.type_name() == "operator.itemgetter" || o.type_name() == "operator.attrgetter"
+            o.as_any().is::<StaticMethod>()
+                || o.type_name() == "functools.partial"
+                || o.type_name() == "operator.itemgetter"
+                || o.type_name() == "operator.attrgetter"
         }
         _ => false,
     }))
@@ -811,9 +875,8 @@ fn vars(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         return locals(vm, args, _kw);
     }
     let name = vm.intern_static("__dict__");
-    vm.getattr(&args[0], &name).map_err(|_| {
-        Error::type_error("vars() argument must have __dict__ attribute")
-    })
+    vm.getattr(&args[0], &name)
+        .map_err(|_| Error::type_error("vars() argument must have __dict__ attribute"))
 }
 
 fn dir(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -822,11 +885,20 @@ fn dir(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     match args.first() {
         None => {
             if let Some(f) = vm.frames.last() {
-                names = f.globals.items().into_iter().map(|(k, _)| k.as_str().to_string()).collect();
+                names = f
+                    .globals
+                    .items()
+                    .into_iter()
+                    .map(|(k, _)| k.as_str().to_string())
+                    .collect();
             }
         }
         Some(Value::Module(m)) => {
-            names = m.items().into_iter().map(|(k, _)| k.as_str().to_string()).collect();
+            names = m
+                .items()
+                .into_iter()
+                .map(|(k, _)| k.as_str().to_string())
+                .collect();
         }
         Some(v) => {
             if let Value::Instance(i) = v {

@@ -21,7 +21,9 @@ pub fn install(vm: &mut Vm) {
 fn this(v: &Value) -> Res<Rc<GeneratorObj>> {
     match v {
         Value::Generator(g) => Ok(g.clone()),
-        _ => Err(Error::type_error("descriptor requires a 'generator' object")),
+        _ => Err(Error::type_error(
+            "descriptor requires a 'generator' object",
+        )),
     }
 }
 
@@ -72,7 +74,12 @@ pub fn throw_into(vm: &mut Vm, g: &Rc<GeneratorObj>, exc: Value) -> Res<Result<V
         let at_yield_from = st
             .frame
             .as_ref()
-            .map(|f| matches!(f.code.ops.get(f.ip), Some(crate::bytecode::Op::YieldFrom(_))))
+            .map(|f| {
+                matches!(
+                    f.code.ops.get(f.ip),
+                    Some(crate::bytecode::Op::YieldFrom(_))
+                )
+            })
             .unwrap_or(false);
         if at_yield_from {
             // The sub-iterator sits below the value the resume pushes.
@@ -105,14 +112,10 @@ pub fn throw_into(vm: &mut Vm, g: &Rc<GeneratorObj>, exc: Value) -> Res<Result<V
 fn resume_plain(vm: &mut Vm, g: &Rc<GeneratorObj>) -> Res<Result<Value, Value>> {
     // The frame continues after YieldFrom with the result on its stack;
     // resume without pushing a sent value.
-    let started = {
-        let mut st = g.state.borrow_mut();
-        let s = st.started;
-        st.started = false;
-        s
-    };
+    // A not-yet-"started" generator is resumed without a sent value.
+    g.state.borrow_mut().started = false;
     let r = vm.resume_generator(g, None, Resume::Normal);
-    g.state.borrow_mut().started = started || true;
+    g.state.borrow_mut().started = true;
     if !r? {
         return Ok(Err(Value::None));
     }
@@ -144,7 +147,12 @@ fn gen_throw(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let exc = match &args[1] {
         Value::Class(c) => {
             let c = c.clone();
-            let a: Vec<Value> = args.get(2).filter(|v| !v.is_none()).cloned().into_iter().collect();
+            let a: Vec<Value> = args
+                .get(2)
+                .filter(|v| !v.is_none())
+                .cloned()
+                .into_iter()
+                .collect();
             vm.instantiate(&c, &a, &[])?
         }
         v => v.clone(),

@@ -8,9 +8,9 @@ pub mod functions;
 pub mod gen_methods;
 pub mod instance_dict;
 pub mod list_methods;
-pub mod mod_copy;
 pub mod mod_array;
 pub mod mod_collections;
+pub mod mod_copy;
 pub mod mod_functools;
 pub mod mod_heapq;
 pub mod mod_io;
@@ -106,7 +106,12 @@ pub fn kwarg<'a>(kw: &'a [(Sym, Value)], name: &str) -> Option<&'a Value> {
 }
 
 /// Positional argument [i], or keyword [name], or None.
-pub fn arg_or_kw<'a>(args: &'a [Value], kw: &'a [(Sym, Value)], i: usize, name: &str) -> Option<&'a Value> {
+pub fn arg_or_kw<'a>(
+    args: &'a [Value],
+    kw: &'a [(Sym, Value)],
+    i: usize,
+    name: &str,
+) -> Option<&'a Value> {
     args.get(i).or_else(|| kwarg(kw, name))
 }
 
@@ -129,7 +134,10 @@ pub fn install(vm: &mut Vm) {
         b.set(&name, Value::Class(c));
     }
     b.set_str("IOError", Value::Class(vm.types.exc_named("OSError")));
-    b.set_str("EnvironmentError", Value::Class(vm.types.exc_named("OSError")));
+    b.set_str(
+        "EnvironmentError",
+        Value::Class(vm.types.exc_named("OSError")),
+    );
     b.set_str("NotImplemented", vm.types.not_implemented.clone());
     b.set_str("Ellipsis", vm.types.ellipsis.clone());
     b.set_str("__name__", Value::str("builtins"));

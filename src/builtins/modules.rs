@@ -63,7 +63,9 @@ fn stream_write(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
             )))
         }
     };
-    let is_err = downcast::<StdStream>(&args[0]).map(|s| s.err).unwrap_or(false);
+    let is_err = downcast::<StdStream>(&args[0])
+        .map(|s| s.err)
+        .unwrap_or(false);
     if is_err {
         use std::io::Write;
         vm.flush_out();
@@ -98,7 +100,11 @@ impl NativeObject for StdIn {
     }
     fn next(&self, vm: &mut Vm) -> Res<Option<Value>> {
         let line = read_stdin_line(vm)?;
-        Ok(if line.is_empty() { None } else { Some(Value::string(line)) })
+        Ok(if line.is_empty() {
+            None
+        } else {
+            Some(Value::string(line))
+        })
     }
 }
 
@@ -165,7 +171,9 @@ fn sys_setrecursionlimit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> R
     check_args("setrecursionlimit", args, 1, 1)?;
     let n = vm.index_value(&args[0])?;
     if n < 1 {
-        return Err(Error::value_error("recursion limit must be greater or equal than 1"));
+        return Err(Error::value_error(
+            "recursion limit must be greater or equal than 1",
+        ));
     }
     // Frames are heap records, so a high limit costs no Rust stack.
     vm.recursion_limit = (n as usize).min(1_000_000);
@@ -186,7 +194,9 @@ fn sys_get_int_max_str_digits(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)
 fn sys_set_int_max_str_digits(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let v = super::arg_or_kw(args, kw, 0, "maxdigits")
         .cloned()
-        .ok_or_else(|| Error::type_error("set_int_max_str_digits() missing required argument 'maxdigits'"))?;
+        .ok_or_else(|| {
+            Error::type_error("set_int_max_str_digits() missing required argument 'maxdigits'")
+        })?;
     let n = vm.index_value(&v)?;
     if n != 0 && n < 640 {
         return Err(Error::value_error("maxdigits must be 0 or larger than 640"));
@@ -208,11 +218,21 @@ fn sys_exc_info(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
 
 fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     let m = vm.new_module("sys", None);
-    let stream = crate::vm::types::new_class("TextIOWrapper", vec![vm.types.object.clone()], Builtin::Object, true);
+    let stream = crate::vm::types::new_class(
+        "TextIOWrapper",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     super::add_method(vm, &stream, "write", stream_write);
     super::add_method(vm, &stream, "flush", stream_flush);
     m.set_str("_StdStream", Value::Class(stream));
-    let stdin_cls = crate::vm::types::new_class("TextIOWrapper", vec![vm.types.object.clone()], Builtin::Object, true);
+    let stdin_cls = crate::vm::types::new_class(
+        "TextIOWrapper",
+        vec![vm.types.object.clone()],
+        Builtin::Object,
+        true,
+    );
     super::add_method(vm, &stdin_cls, "readline", stdin_readline);
     super::add_method(vm, &stdin_cls, "read", stdin_read);
     super::add_method(vm, &stdin_cls, "readlines", stdin_readlines);
@@ -226,21 +246,38 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     m.set_str("__stderr__", Value::object(StdStream { err: true }));
     let argv: Vec<Value> = vm.argv.iter().map(|a| Value::str(a)).collect();
     m.set_str("argv", Value::list(argv));
-    let path: Vec<Value> = vm.path.iter().map(|p| Value::string(p.display().to_string())).collect();
+    let path: Vec<Value> = vm
+        .path
+        .iter()
+        .map(|p| Value::string(p.display().to_string()))
+        .collect();
     m.set_str("path", Value::list(path));
     m.set_str("maxsize", Value::Int(i64::MAX));
     m.set_str("platform", Value::str(std::env::consts::OS));
-    m.set_str("version", Value::str(concat!("3.11.0 (con ", env!("CARGO_PKG_VERSION"), ")")));
+    m.set_str(
+        "version",
+        Value::str(concat!("3.11.0 (con ", env!("CARGO_PKG_VERSION"), ")")),
+    );
     m.set_str(
         "version_info",
-        Value::tuple(vec![Value::Int(3), Value::Int(11), Value::Int(0), Value::str("final"), Value::Int(0)]),
+        Value::tuple(vec![
+            Value::Int(3),
+            Value::Int(11),
+            Value::Int(0),
+            Value::str("final"),
+            Value::Int(0),
+        ]),
     );
     m.set_str("byteorder", Value::str("little"));
     m.set_str("implementation", Value::str("con"));
     let mods = Rc::new(DictObj {
         d: std::cell::RefCell::new(crate::vm::dict::Dict::new()),
     });
-    let mut known: Vec<(String, Value)> = vm.modules.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut known: Vec<(String, Value)> = vm
+        .modules
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     known.sort_by(|a, b| a.0.cmp(&b.0));
     for (k, v) in known {
         let _ = vm.dict_set(&mods, Value::string(k), v);

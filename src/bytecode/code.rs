@@ -18,7 +18,11 @@ impl SourceFile {
     /// The 1-based line number of byte offset [pos].
     pub fn line_of(&self, pos: usize) -> usize {
         let end = pos.min(self.text.len());
-        self.text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
     /// The text of 1-based line [line], without its newline.
     pub fn line_text(&self, line: usize) -> &str {

@@ -41,15 +41,44 @@ fn disassemble_into(code: &Code, out: &mut String) {
 }
 
 fn describe(code: &Code, op: &Op) -> String {
-    let name = |i: &u32| code.names.get(*i as usize).map(|s| s.as_str().to_string()).unwrap_or_default();
-    let var = |i: &u32| code.varnames.get(*i as usize).map(|s| s.as_str().to_string()).unwrap_or_default();
+    let name = |i: &u32| {
+        code.names
+            .get(*i as usize)
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    };
+    let var = |i: &u32| {
+        code.varnames
+            .get(*i as usize)
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default()
+    };
     match op {
-        Op::LoadConst(i) => format!("LoadConst {} ({})", i, const_text(code.consts.get(*i as usize))),
-        Op::LoadFast(i) | Op::StoreFast(i) | Op::DeleteFast(i) | Op::LoadDeref(i) | Op::StoreDeref(i)
-        | Op::DeleteDeref(i) | Op::MakeCell(i) | Op::LoadClosure(i) => format!("{:?} ({})", op, var(i)),
-        Op::LoadGlobal(i) | Op::StoreGlobal(i) | Op::DeleteGlobal(i) | Op::LoadName(i) | Op::StoreName(i)
-        | Op::DeleteName(i) | Op::LoadAttr(i) | Op::StoreAttr(i) | Op::DeleteAttr(i) | Op::LoadMethod(i)
-        | Op::ImportName(i) | Op::ImportFrom(i) => format!("{:?} ({})", op, name(i)),
+        Op::LoadConst(i) => format!(
+            "LoadConst {} ({})",
+            i,
+            const_text(code.consts.get(*i as usize))
+        ),
+        Op::LoadFast(i)
+        | Op::StoreFast(i)
+        | Op::DeleteFast(i)
+        | Op::LoadDeref(i)
+        | Op::StoreDeref(i)
+        | Op::DeleteDeref(i)
+        | Op::MakeCell(i)
+        | Op::LoadClosure(i) => format!("{:?} ({})", op, var(i)),
+        Op::LoadGlobal(i)
+        | Op::StoreGlobal(i)
+        | Op::DeleteGlobal(i)
+        | Op::LoadName(i)
+        | Op::StoreName(i)
+        | Op::DeleteName(i)
+        | Op::LoadAttr(i)
+        | Op::StoreAttr(i)
+        | Op::DeleteAttr(i)
+        | Op::LoadMethod(i)
+        | Op::ImportName(i)
+        | Op::ImportFrom(i) => format!("{:?} ({})", op, name(i)),
         other => format!("{other:?}"),
     }
 }

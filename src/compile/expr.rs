@@ -116,7 +116,8 @@ impl<'a> Builder<'a> {
             // lambda params: body
             ExprKind::Lambda(params, body) => {
                 let scope = self.table.scope_of(e);
-                let code = self.function_code(scope, "<lambda>", params, FnBody::Expr(body), e.span);
+                let code =
+                    self.function_code(scope, "<lambda>", params, FnBody::Expr(body), e.span);
                 self.span = e.span;
                 self.make_function(code, scope, Some(params));
             }
@@ -221,7 +222,9 @@ impl<'a> Builder<'a> {
     /// Builds a list or tuple display; returns true when it built a list
     /// that still needs converting (a display with starred items).
     fn sequence(&mut self, items: &'a [Expr], build: fn(u32) -> Op) -> bool {
-        let star = items.iter().position(|i| matches!(i.node, ExprKind::Starred(_)));
+        let star = items
+            .iter()
+            .position(|i| matches!(i.node, ExprKind::Starred(_)));
         match star {
             None => {
                 for i in items {

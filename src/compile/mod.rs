@@ -404,7 +404,11 @@ impl<'a> Builder<'a> {
     fn make_function(&mut self, code: Rc<Code>, inner_scope: usize, params: Option<&'a Params>) {
         let mut flags = 0u8;
         if let Some(p) = params {
-            let defaults: Vec<&Expr> = p.positional.iter().filter_map(|a| a.default.as_ref()).collect();
+            let defaults: Vec<&Expr> = p
+                .positional
+                .iter()
+                .filter_map(|a| a.default.as_ref())
+                .collect();
             if !defaults.is_empty() {
                 for d in &defaults {
                     self.expr(d);

@@ -508,8 +508,7 @@ impl ScopeTable {
             wanted.sort();
             wanted.dedup();
             for n in wanted {
-                if self.scopes[i].bound_set.contains(&n) && !self.scopes[i].nonlocals.contains(&n)
-                {
+                if self.scopes[i].bound_set.contains(&n) && !self.scopes[i].nonlocals.contains(&n) {
                     continue;
                 }
                 if let Some(owner) = self.find_owner(i, &n) {
@@ -531,8 +530,13 @@ impl ScopeTable {
                         self.scopes[owner].cells.push(n.clone());
                     }
                 } else if self.scopes[i].nonlocals.contains(&n) {
-                    let span = self.scopes[i].nonlocal_spans.get(&n).copied().unwrap_or(self.scopes[i].span);
-                    self.errors.push((span, format!("no binding for nonlocal '{n}' found")));
+                    let span = self.scopes[i]
+                        .nonlocal_spans
+                        .get(&n)
+                        .copied()
+                        .unwrap_or(self.scopes[i].span);
+                    self.errors
+                        .push((span, format!("no binding for nonlocal '{n}' found")));
                 }
             }
         }
@@ -586,8 +590,7 @@ impl ScopeTable {
                 }
             }
             _ => {
-                if sc.cells.iter().any(|n| &**n == name) || sc.free.iter().any(|n| &**n == name)
-                {
+                if sc.cells.iter().any(|n| &**n == name) || sc.free.iter().any(|n| &**n == name) {
                     Access::Deref
                 } else if sc.bound_set.contains(name) {
                     Access::Fast

@@ -236,7 +236,12 @@ impl<'a> Builder<'a> {
         if !matches!(self.kind(), ScopeKind::Class | ScopeKind::Module) {
             return;
         }
-        let text = self.file.text.get(ann.span.range()).unwrap_or("").to_string();
+        let text = self
+            .file
+            .text
+            .get(ann.span.range())
+            .unwrap_or("")
+            .to_string();
         let c = self.add_const(Value::string(text));
         self.emit(Op::LoadConst(c));
         self.load_name(&"__annotations__".into(), target.span);
@@ -253,8 +258,16 @@ impl<'a> Builder<'a> {
                 StmtKind::If(_, a, b) | StmtKind::While(_, a, b) => has(a) || has(b),
                 StmtKind::For { body, orelse, .. } => has(body) || has(orelse),
                 StmtKind::With(_, b) => has(b),
-                StmtKind::Try { body, handlers, orelse, finalbody } => {
-                    has(body) || has(orelse) || has(finalbody) || handlers.iter().any(|h| has(&h.body))
+                StmtKind::Try {
+                    body,
+                    handlers,
+                    orelse,
+                    finalbody,
+                } => {
+                    has(body)
+                        || has(orelse)
+                        || has(finalbody)
+                        || handlers.iter().any(|h| has(&h.body))
                 }
                 _ => false,
             })
@@ -352,9 +365,10 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            ExprKind::Starred(_) => {
-                self.error(t.span, "starred assignment target must be in a list or tuple")
-            }
+            ExprKind::Starred(_) => self.error(
+                t.span,
+                "starred assignment target must be in a list or tuple",
+            ),
             ExprKind::Call { .. } => self.error(
                 t.span,
                 "cannot assign to function call here. Maybe you meant '==' instead of '='?",

@@ -429,12 +429,25 @@ impl Iterator for Lexer<'_> {
         self.last_was_with = matches!(item, Ok((_, Token::With, _)));
         if let Ok((start, Token::Sibling, end)) = item {
             if !self.at_stmt_start || !self.next_is_name() {
-                item = Ok((start, Token::Name(crate::syntax::ast::Name::from("sibling")), end));
+                item = Ok((
+                    start,
+                    Token::Name(crate::syntax::ast::Name::from("sibling")),
+                    end,
+                ));
             }
         }
         self.at_stmt_start = matches!(
             item,
-            Ok((_, Token::Newline | Token::Indent | Token::Dedent | Token::Semi | Token::Colon | Token::StartModule, _))
+            Ok((
+                _,
+                Token::Newline
+                    | Token::Indent
+                    | Token::Dedent
+                    | Token::Semi
+                    | Token::Colon
+                    | Token::StartModule,
+                _
+            ))
         );
         Some(item)
     }

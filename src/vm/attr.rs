@@ -30,7 +30,11 @@ impl Vm {
             Value::Function(_) => t.function.clone(),
             Value::Native(_) => t.builtin_function.clone(),
             Value::BoundMethod(_) => t.method.clone(),
-            Value::Class(c) => c.metaclass.borrow().clone().unwrap_or_else(|| t.type_.clone()),
+            Value::Class(c) => c
+                .metaclass
+                .borrow()
+                .clone()
+                .unwrap_or_else(|| t.type_.clone()),
             Value::Instance(i) => i.class.clone(),
             Value::Module(_) => t.module.clone(),
             Value::Generator(_) => t.generator.clone(),
@@ -61,7 +65,9 @@ impl Vm {
             super::object::Builtin::Object,
             true,
         );
-        self.native_classes.borrow_mut().insert(name.to_string(), c.clone());
+        self.native_classes
+            .borrow_mut()
+            .insert(name.to_string(), c.clone());
         c
     }
 
@@ -108,7 +114,11 @@ impl Vm {
             Value::Instance(_) => {
                 let get = self.intern_static("__get__");
                 match self.lookup_special(&attr, &get) {
-                    Some(g) => self.call(&g, &[attr.clone(), obj.clone(), Value::Class(cls.clone())], &[]),
+                    Some(g) => self.call(
+                        &g,
+                        &[attr.clone(), obj.clone(), Value::Class(cls.clone())],
+                        &[],
+                    ),
                     None => Ok(attr),
                 }
             }
@@ -126,7 +136,9 @@ impl Vm {
                         Err(e) if self.error_is(&e, super::error::ExcType::AttributeError) => {
                             let gattr = self.intern_static("__getattr__");
                             match inst.class.lookup(&gattr) {
-                                Some(g) => self.call(&g, &[obj.clone(), Value::Str(name.clone())], &[]),
+                                Some(g) => {
+                                    self.call(&g, &[obj.clone(), Value::Str(name.clone())], &[])
+                                }
                                 None => Err(e),
                             }
                         }
@@ -171,7 +183,11 @@ impl Vm {
                 match name.as_str() {
                     "__name__" => Ok(Value::Str(m.name.clone())),
                     "__dict__" => Ok(self.module_dict(m)),
-                    "__file__" => Ok(m.file.as_ref().map(|f| Value::str(f)).unwrap_or(Value::None)),
+                    "__file__" => Ok(m
+                        .file
+                        .as_ref()
+                        .map(|f| Value::str(f))
+                        .unwrap_or(Value::None)),
                     _ => Err(Error::attribute_error(format!(
                         "module '{}' has no attribute '{}'",
                         m.name.as_str(),
@@ -219,7 +235,11 @@ impl Vm {
                 Value::Instance(_) => {
                     let get = self.intern_static("__get__");
                     match self.lookup_special(&attr, &get) {
-                        Some(g) => self.call(&g, &[attr.clone(), Value::None, Value::Class(c.clone())], &[])?,
+                        Some(g) => self.call(
+                            &g,
+                            &[attr.clone(), Value::None, Value::Class(c.clone())],
+                            &[],
+                        )?,
                         None => attr,
                     }
                 }
@@ -230,7 +250,11 @@ impl Vm {
             "__name__" => Value::Str(c.name.clone()),
             "__qualname__" => Value::Str(c.qualname.borrow().clone()),
             "__bases__" => Value::tuple(c.bases.iter().map(|b| Value::Class(b.clone())).collect()),
-            "__base__" => c.bases.first().map(|b| Value::Class(b.clone())).unwrap_or(Value::None),
+            "__base__" => c
+                .bases
+                .first()
+                .map(|b| Value::Class(b.clone()))
+                .unwrap_or(Value::None),
             "__mro__" => {
                 let mut v = vec![Value::Class(c.clone())];
                 v.extend(c.mro.iter().map(|b| Value::Class(b.clone())));
@@ -238,7 +262,12 @@ impl Vm {
             }
             "__dict__" => {
                 let mut d = super::dict::Dict::new();
-                let items: Vec<(Sym, Value)> = c.dict.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let items: Vec<(Sym, Value)> = c
+                    .dict
+                    .borrow()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
                 for (k, v) in items {
                     d.insert_new(k.hash_code(), Value::Str(k), v);
                 }
@@ -295,7 +324,9 @@ impl Vm {
                 })
             }
             (Value::Int(_) | Value::BigInt(_) | Value::Bool(_), "imag") => Some(Value::Int(0)),
-            (Value::Int(_) | Value::BigInt(_) | Value::Bool(_), "denominator") => Some(Value::Int(1)),
+            (Value::Int(_) | Value::BigInt(_) | Value::Bool(_), "denominator") => {
+                Some(Value::Int(1))
+            }
             (Value::Float(_), "real") => Some(obj.clone()),
             (Value::Float(_), "imag") => Some(Value::Float(0.0)),
             (Value::Function(f), _) => self.function_attr(f, n),
@@ -332,7 +363,12 @@ impl Vm {
                 .code
                 .consts
                 .first()
-                .filter(|c| matches!(c, Value::Str(_)) && f.code.ops.len() > 2 && f.code.ops[0] == crate::bytecode::Op::LoadConst(0) && f.code.ops[1] == crate::bytecode::Op::Pop)
+                .filter(|c| {
+                    matches!(c, Value::Str(_))
+                        && f.code.ops.len() > 2
+                        && f.code.ops[0] == crate::bytecode::Op::LoadConst(0)
+                        && f.code.ops[1] == crate::bytecode::Op::Pop
+                })
                 .cloned()
                 .unwrap_or(Value::None),
             "__defaults__" => {

@@ -326,10 +326,10 @@ impl Vm {
         let ndef = f.defaults.len();
         let first_default = argcount.saturating_sub(ndef);
         let mut missing = Vec::new();
-        for i in npos..argcount {
-            if locals[i].is_undef() {
+        for (i, slot) in locals.iter_mut().enumerate().take(argcount).skip(npos) {
+            if slot.is_undef() {
                 if i >= first_default {
-                    locals[i] = f.defaults[i - first_default].clone();
+                    *slot = f.defaults[i - first_default].clone();
                 } else {
                     missing.push(code.varnames[i].as_str().to_string());
                 }
@@ -453,7 +453,12 @@ impl Vm {
     }
 
     /// `cls(*args, **kw)`.
-    pub fn instantiate(&mut self, cls: &Rc<ClassObj>, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    pub fn instantiate(
+        &mut self,
+        cls: &Rc<ClassObj>,
+        args: &[Value],
+        kw: &[(Sym, Value)],
+    ) -> Res<Value> {
         let new_name = self.intern_static("__new__");
         let init_name = self.intern_static("__init__");
         let new = cls.lookup(&new_name);
@@ -470,7 +475,12 @@ impl Vm {
             Some(Value::Native(n))
                 if matches!(
                     cls.builtin,
-                    Builtin::Int | Builtin::Float | Builtin::Str | Builtin::Tuple | Builtin::Bytes | Builtin::FrozenSet
+                    Builtin::Int
+                        | Builtin::Float
+                        | Builtin::Str
+                        | Builtin::Tuple
+                        | Builtin::Bytes
+                        | Builtin::FrozenSet
                 ) =>
             {
                 // A user class deriving from an immutable built-in type:
@@ -533,7 +543,8 @@ impl Vm {
     /// `__build_class__(body, name, *bases, **kw)`: runs the class body in
     /// a fresh namespace and creates the class.
     pub fn build_class(&mut self, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
-        let (Some(Value::Function(body)), Some(Value::Str(name))) = (args.first(), args.get(1)) else {
+        let (Some(Value::Function(body)), Some(Value::Str(name))) = (args.first(), args.get(1))
+        else {
             return Err(Error::type_error("__build_class__: bad arguments"));
         };
         let mut bases = Vec::new();
@@ -551,7 +562,10 @@ impl Vm {
         let ns = Rc::new(DictObj {
             d: RefCell::new(super::dict::Dict::new()),
         });
-        let module_name = body.globals.get_str("__name__").unwrap_or(Value::str("__main__"));
+        let module_name = body
+            .globals
+            .get_str("__name__")
+            .unwrap_or(Value::str("__main__"));
         self.dict_set(&ns, Value::str("__module__"), module_name)?;
         let locals = self.bind_args(body, &[], &[])?;
         let base = self.stack.len();
@@ -578,11 +592,20 @@ impl Vm {
         }
         // __set_name__ and __init_subclass__ hooks.
         let set_name = self.intern_static("__set_name__");
-        let items: Vec<(Sym, Value)> = cls.dict.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let items: Vec<(Sym, Value)> = cls
+            .dict
+            .borrow()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         for (k, v) in items {
             if let Value::Instance(_) = v {
                 if let Some(m) = self.lookup_special(&v, &set_name) {
-                    self.call(&m, &[v.clone(), Value::Class(cls.clone()), Value::Str(k)], &[])?;
+                    self.call(
+                        &m,
+                        &[v.clone(), Value::Class(cls.clone()), Value::Str(k)],
+                        &[],
+                    )?;
                 }
             }
         }
@@ -595,8 +618,11 @@ impl Vm {
                     }
                     other => other.clone(),
                 };
-                let extra: Vec<(Sym, Value)> =
-                    kw.iter().filter(|(k, _)| k.as_str() != "metaclass").cloned().collect();
+                let extra: Vec<(Sym, Value)> = kw
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "metaclass")
+                    .cloned()
+                    .collect();
                 self.call(&f, &[Value::Class(cls.clone())], &extra)?;
                 break;
             }
@@ -605,9 +631,17 @@ impl Vm {
     }
 
     /// Creates a class object from a name, bases and namespace dict.
-    pub fn create_class(&mut self, name: Sym, bases: Vec<Rc<ClassObj>>, ns: &Rc<DictObj>) -> Res<Rc<ClassObj>> {
+    pub fn create_class(
+        &mut self,
+        name: Sym,
+        bases: Vec<Rc<ClassObj>>,
+        ns: &Rc<DictObj>,
+    ) -> Res<Rc<ClassObj>> {
         for b in &bases {
-            if Rc::ptr_eq(b, &self.types.bool_) || Rc::ptr_eq(b, &self.types.range) || Rc::ptr_eq(b, &self.types.slice) {
+            if Rc::ptr_eq(b, &self.types.bool_)
+                || Rc::ptr_eq(b, &self.types.range)
+                || Rc::ptr_eq(b, &self.types.slice)
+            {
                 return Err(Error::type_error(format!(
                     "type '{}' is not an acceptable base type",
                     b.name.as_str()
@@ -726,7 +760,10 @@ impl Vm {
     pub fn enter_with(&mut self, mgr: Value) -> Res<(Value, Value)> {
         let enter = self.intern_static("__enter__");
         let exit = self.intern_static("__exit__");
-        let (Some(ef), Some(xf)) = (self.lookup_special(&mgr, &enter), self.lookup_special(&mgr, &exit)) else {
+        let (Some(ef), Some(xf)) = (
+            self.lookup_special(&mgr, &enter),
+            self.lookup_special(&mgr, &exit),
+        ) else {
             return Err(Error::type_error(format!(
                 "'{}' object does not support the context manager protocol",
                 mgr.type_name()

@@ -120,7 +120,8 @@ impl Dict {
         self.table.clear();
         let entries = &self.entries;
         for (i, e) in entries.iter().enumerate() {
-            self.table.insert_unique(e.hash, i as u32, |&j| entries[j as usize].hash);
+            self.table
+                .insert_unique(e.hash, i as u32, |&j| entries[j as usize].hash);
         }
     }
 
@@ -141,7 +142,9 @@ impl Dict {
         self.iter().map(|e| e.value.clone()).collect()
     }
     pub fn items(&self) -> Vec<(Value, Value)> {
-        self.iter().map(|e| (e.key.clone(), e.value.clone())).collect()
+        self.iter()
+            .map(|e| (e.key.clone(), e.value.clone()))
+            .collect()
     }
 
     /// The raw slot count, for iterators that walk by position and must

@@ -63,7 +63,9 @@ impl NativeObject for ExcData {
                     _ => 2,
                 };
                 Some(match &*self.args.borrow() {
-                    Value::Tuple(t) if t.items.len() >= 2 && i < t.items.len() => t.items[i].clone(),
+                    Value::Tuple(t) if t.items.len() >= 2 && i < t.items.len() => {
+                        t.items[i].clone()
+                    }
                     _ => Value::None,
                 })
             }
@@ -257,7 +259,8 @@ impl Vm {
                 // PEP 479: StopIteration leaking out of a generator.
                 if self.error_is(&Error::Raised(exc.clone()), ExcType::StopIteration) {
                     let cls = self.types.exc(ExcType::RuntimeError);
-                    let new = self.new_exception(&cls, vec![Value::str("generator raised StopIteration")]);
+                    let new = self
+                        .new_exception(&cls, vec![Value::str("generator raised StopIteration")]);
                     with_exc_data(&new, |d| *d.context.borrow_mut() = exc.clone());
                     exc_now = new;
                 }
@@ -314,10 +317,12 @@ impl Vm {
         match &v {
             Value::Class(c) if c.is_subclass(&self.types.base_exception) => {
                 let c = c.clone();
-                self.instantiate(&c, &[], &[]).map_err(|e| e)
+                self.instantiate(&c, &[], &[])
             }
             Value::Instance(i) if i.class.is_subclass(&self.types.base_exception) => Ok(v),
-            _ => Err(Error::type_error("exceptions must derive from BaseException")),
+            _ => Err(Error::type_error(
+                "exceptions must derive from BaseException",
+            )),
         }
     }
 
@@ -419,10 +424,14 @@ impl Vm {
         if depth < 50 {
             if !cause.is_none() && unseen(&cause, seen) {
                 self.format_chain(&cause, out, seen, depth + 1);
-                out.push_str("\nThe above exception was the direct cause of the following exception:\n\n");
+                out.push_str(
+                    "\nThe above exception was the direct cause of the following exception:\n\n",
+                );
             } else if !suppress && !context.is_none() && unseen(&context, seen) {
                 self.format_chain(&context, out, seen, depth + 1);
-                out.push_str("\nDuring handling of the above exception, another exception occurred:\n\n");
+                out.push_str(
+                    "\nDuring handling of the above exception, another exception occurred:\n\n",
+                );
             }
         }
         let tb = with_exc_data(exc, |d| d.traceback.borrow().clone()).unwrap_or_default();

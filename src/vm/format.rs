@@ -39,7 +39,10 @@ fn dtoa(x: f64, mode: u8, nd: usize) -> (Vec<u8>, i64) {
             // dtoa takes the correctly rounded (half-even) candidate of the
             // same length; prefer that one whenever it round-trips too.
             let short = format!("{:e}", x);
-            let n = short.split('e').next().map_or(1, |m| m.len() - m.contains('.') as usize);
+            let n = short
+                .split('e')
+                .next()
+                .map_or(1, |m| m.len() - m.contains('.') as usize);
             // (A tie needs 16+ digits, so shorter results are final.)
             if n >= 16 {
                 let exact = format!("{:.*e}", n - 1, x);
@@ -56,7 +59,10 @@ fn dtoa(x: f64, mode: u8, nd: usize) -> (Vec<u8>, i64) {
         };
         let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
         let exp: i64 = exp.parse().unwrap_or(0);
-        (mant.bytes().filter(|b| *b != b'.').collect::<Vec<u8>>(), exp + 1)
+        (
+            mant.bytes().filter(|b| *b != b'.').collect::<Vec<u8>>(),
+            exp + 1,
+        )
     };
     while digits.len() > 1 && digits.last() == Some(&b'0') {
         digits.pop();
@@ -137,7 +143,11 @@ fn float_short(
         decpt = 1;
     }
     let vstart = if decpt <= 0 { decpt - 1 } else { 0 };
-    vend = if !use_exp && add_dot_0 { vend.max(decpt + 1) } else { vend.max(decpt) };
+    vend = if !use_exp && add_dot_0 {
+        vend.max(decpt + 1)
+    } else {
+        vend.max(decpt)
+    };
     let ds = std::str::from_utf8(&digits).unwrap_or("0");
     let mut out = String::with_capacity((vend - vstart).max(0) as usize + 8);
     let zeros = |out: &mut String, n: i64| {
@@ -324,7 +334,9 @@ pub fn parse_spec(spec: &str) -> Res<FormatSpec> {
     }
     if n - i > 1 {
         // CPython adds "for object of type 'T'", which is not known here.
-        return Err(Error::value_error(format!("Invalid format specifier '{spec}'")));
+        return Err(Error::value_error(format!(
+            "Invalid format specifier '{spec}'"
+        )));
     }
     if n - i == 1 {
         fs.ty = Some(c[i]);
@@ -349,7 +361,9 @@ fn cannot_group(g: char, t: char) -> Error {
 
 fn unknown_code(t: char, tyname: &str) -> Error {
     if (t as u32) > 32 && (t as u32) < 128 {
-        Error::value_error(format!("Unknown format code '{t}' for object of type '{tyname}'"))
+        Error::value_error(format!(
+            "Unknown format code '{t}' for object of type '{tyname}'"
+        ))
     } else {
         Error::value_error(format!(
             "Unknown format code '\\x{:x}' for object of type '{tyname}'",
@@ -408,7 +422,11 @@ fn layout_number(
     let width = spec.width.map(|w| w as i64).unwrap_or(-1);
     let n_rest = rest.chars().count() as i64;
     let non_digit = sign.len() as i64 + prefix.len() as i64 + n_rest;
-    let min_width = if spec.fill == '0' && align == '=' { width - non_digit } else { 0 };
+    let min_width = if spec.fill == '0' && align == '=' {
+        width - non_digit
+    } else {
+        0
+    };
     let grouped = match group {
         Some((sep, size)) if !digits.is_empty() => group_digits(digits, sep, size, min_width),
         _ => digits.to_string(),
@@ -420,7 +438,7 @@ fn layout_number(
         '=' => (0, pad, 0),
         _ => (pad, 0, 0),
     };
-    let fill = |n: usize| std::iter::repeat(spec.fill).take(n).collect::<String>();
+    let fill = |n: usize| std::iter::repeat_n(spec.fill, n).collect::<String>();
     let mut out = String::with_capacity(grouped.len() + rest.len() + pad + 4);
     out.push_str(&fill(l));
     out.push_str(sign);
@@ -451,7 +469,9 @@ pub fn format_int(v: &BigInt, spec: &FormatSpec) -> Res<String> {
         t => return Err(unknown_code(t, "int")),
     };
     if spec.precision.is_some() {
-        return Err(Error::value_error("Precision not allowed in integer format specifier"));
+        return Err(Error::value_error(
+            "Precision not allowed in integer format specifier",
+        ));
     }
     let (sign, z) = spec.sign_z();
     if z {
@@ -461,7 +481,9 @@ pub fn format_int(v: &BigInt, spec: &FormatSpec) -> Res<String> {
     }
     if ty == 'c' {
         if sign.is_some() {
-            return Err(Error::value_error("Sign not allowed with integer format specifier 'c'"));
+            return Err(Error::value_error(
+                "Sign not allowed with integer format specifier 'c'",
+            ));
         }
         if spec.alternate {
             return Err(Error::value_error(
@@ -488,17 +510,28 @@ pub fn format_int(v: &BigInt, spec: &FormatSpec) -> Res<String> {
     };
     // PEP 515: '_' groups hex/octal/binary digits by four.
     let group = spec.grouping.map(|g| (g, if radix == 10 { 3 } else { 4 }));
-    Ok(layout_number(v.is_negative(), spec, prefix, &digits, "", group))
+    Ok(layout_number(
+        v.is_negative(),
+        spec,
+        prefix,
+        &digits,
+        "",
+        group,
+    ))
 }
 
 /// The character for code point `v` ('c' conversions). Lone surrogates
 /// cannot live in a Rust string and become U+FFFD.
 fn int_to_char(v: &BigInt) -> Res<char> {
     let Some(x) = v.to_i64() else {
-        return Err(Error::overflow_error("Python int too large to convert to C long"));
+        return Err(Error::overflow_error(
+            "Python int too large to convert to C long",
+        ));
     };
     match Some(x) {
-        Some(x) if (0..=0x10ffff).contains(&x) => Ok(char::from_u32(x as u32).unwrap_or('\u{fffd}')),
+        Some(x) if (0..=0x10ffff).contains(&x) => {
+            Ok(char::from_u32(x as u32).unwrap_or('\u{fffd}'))
+        }
         _ => Err(Error::overflow_error("%c arg not in range(0x110000)")),
     }
 }
@@ -524,7 +557,15 @@ pub fn format_float(x: f64, spec: &FormatSpec) -> Res<String> {
         None => (code, 6),
     };
     let x = if spec.ty == Some('%') { x * 100.0 } else { x };
-    let (neg, mut body) = float_short(x, code, prec, upper, spec.alternate, add_dot_0, spec.sign_z().1);
+    let (neg, mut body) = float_short(
+        x,
+        code,
+        prec,
+        upper,
+        spec.alternate,
+        add_dot_0,
+        spec.sign_z().1,
+    );
     if spec.ty == Some('%') {
         body.push('%');
     }
@@ -547,10 +588,14 @@ pub fn format_str(s: &str, spec: &FormatSpec) -> Res<String> {
     }
     let (sign, z) = spec.sign_z();
     if sign == Some(' ') {
-        return Err(Error::value_error("Space not allowed in string format specifier"));
+        return Err(Error::value_error(
+            "Space not allowed in string format specifier",
+        ));
     }
     if sign.is_some() {
-        return Err(Error::value_error("Sign not allowed in string format specifier"));
+        return Err(Error::value_error(
+            "Sign not allowed in string format specifier",
+        ));
     }
     if z {
         return Err(Error::value_error(
@@ -558,10 +603,14 @@ pub fn format_str(s: &str, spec: &FormatSpec) -> Res<String> {
         ));
     }
     if spec.alternate {
-        return Err(Error::value_error("Alternate form (#) not allowed in string format specifier"));
+        return Err(Error::value_error(
+            "Alternate form (#) not allowed in string format specifier",
+        ));
     }
     if spec.align == Some('=') {
-        return Err(Error::value_error("'=' alignment not allowed in string format specifier"));
+        return Err(Error::value_error(
+            "'=' alignment not allowed in string format specifier",
+        ));
     }
     let mut len = s.chars().count();
     let body = match spec.precision {
@@ -585,9 +634,9 @@ pub fn format_str(s: &str, spec: &FormatSpec) -> Res<String> {
         _ => (0, pad),
     };
     let mut out = String::with_capacity(body.len() + pad * spec.fill.len_utf8());
-    out.extend(std::iter::repeat(spec.fill).take(l));
+    out.extend(std::iter::repeat_n(spec.fill, l));
     out.push_str(body);
-    out.extend(std::iter::repeat(spec.fill).take(r));
+    out.extend(std::iter::repeat_n(spec.fill, r));
     Ok(out)
 }
 
@@ -624,9 +673,17 @@ impl PctArgs {
         match &v {
             Value::Tuple(t) => {
                 let n = t.items.len() as isize;
-                PctArgs { cur: v, arglen: n, argidx: 0 }
+                PctArgs {
+                    cur: v,
+                    arglen: n,
+                    argidx: 0,
+                }
             }
-            _ => PctArgs { cur: v, arglen: -1, argidx: -2 },
+            _ => PctArgs {
+                cur: v,
+                arglen: -1,
+                argidx: -2,
+            },
         }
     }
     fn next(&mut self) -> Res<Value> {
@@ -649,7 +706,12 @@ impl PctArgs {
 fn pct_is_mapping(v: &Value) -> bool {
     matches!(
         v,
-        Value::Dict(_) | Value::Instance(_) | Value::List(_) | Value::Bytes(_) | Value::ByteArray(_) | Value::Range(_)
+        Value::Dict(_)
+            | Value::Instance(_)
+            | Value::List(_)
+            | Value::Bytes(_)
+            | Value::ByteArray(_)
+            | Value::Range(_)
     )
 }
 
@@ -657,7 +719,9 @@ fn star_arg(v: &Value) -> Res<i64> {
     match v {
         Value::Int(i) => Ok(*i),
         Value::Bool(b) => Ok(*b as i64),
-        Value::BigInt(_) => Err(Error::overflow_error("Python int too large to convert to C ssize_t")),
+        Value::BigInt(_) => Err(Error::overflow_error(
+            "Python int too large to convert to C ssize_t",
+        )),
         _ => Err(Error::type_error("* wants int")),
     }
 }
@@ -731,7 +795,15 @@ fn pct_char(host: &mut dyn FormatHost, v: &Value) -> Res<char> {
 
 /// Pads one converted field (unicode_format_arg_output). `numeric` says
 /// the sign handling and '0' flag apply.
-fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<usize>, prec: Option<usize>, numeric: bool) {
+fn pct_output(
+    out: &mut String,
+    s: &str,
+    conv: char,
+    flags: u8,
+    width: Option<usize>,
+    prec: Option<usize>,
+    numeric: bool,
+) {
     let chars: Vec<char> = s.chars().collect();
     let mut len = chars.len();
     if matches!(conv, 's' | 'r' | 'a') {
@@ -743,7 +815,11 @@ fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<us
     let mut signchar = None;
     let mut sign = numeric;
     // Zero padding applies to numeric conversions even without a sign.
-    let fill = if numeric && flags & F_ZERO != 0 { '0' } else { ' ' };
+    let fill = if numeric && flags & F_ZERO != 0 {
+        '0'
+    } else {
+        ' '
+    };
     if sign {
         match chars.first() {
             Some(&c @ ('-' | '+')) => {
@@ -765,7 +841,8 @@ fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<us
             width -= 1;
         }
     }
-    let alt_prefix = flags & F_ALT != 0 && matches!(conv, 'x' | 'X' | 'o') && chars.len() >= pindex + 2;
+    let alt_prefix =
+        flags & F_ALT != 0 && matches!(conv, 'x' | 'X' | 'o') && chars.len() >= pindex + 2;
     if alt_prefix {
         if fill != ' ' {
             out.extend(&chars[pindex..pindex + 2]);
@@ -775,7 +852,7 @@ fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<us
         len -= 2;
     }
     if width > len && flags & F_LJUST == 0 {
-        out.extend(std::iter::repeat(fill).take(width - len));
+        out.extend(std::iter::repeat_n(fill, width - len));
         width = len;
     }
     if fill == ' ' {
@@ -789,7 +866,7 @@ fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<us
     }
     out.extend(&chars[pindex..pindex + len]);
     if width > len {
-        out.extend(std::iter::repeat(' ').take(width - len));
+        out.extend(std::iter::repeat_n(' ', width - len));
     }
 }
 
@@ -797,7 +874,11 @@ fn pct_output(out: &mut String, s: &str, conv: char, flags: u8, width: Option<us
 pub fn percent_format(host: &mut dyn FormatHost, fmt: &str, args: &Value) -> Res<String> {
     let c: Vec<char> = fmt.chars().collect();
     let n = c.len();
-    let dict = if pct_is_mapping(args) { Some(args.clone()) } else { None };
+    let dict = if pct_is_mapping(args) {
+        Some(args.clone())
+    } else {
+        None
+    };
     let mut a = PctArgs::new(args.clone());
     let mut out = String::with_capacity(fmt.len() + 16);
     let mut i = 0;
@@ -837,7 +918,11 @@ pub fn percent_format(host: &mut dyn FormatHost, fmt: &str, args: &Value) -> Res
             }
             let key: String = c[keystart..i - 1].iter().collect();
             let v = host.getitem(d, &Value::str(&key))?;
-            a = PctArgs { cur: v, arglen: -1, argidx: -2 };
+            a = PctArgs {
+                cur: v,
+                arglen: -1,
+                argidx: -2,
+            };
         }
         // Each "read the next char" below may run off the end, which is
         // reported once everything up to the conversion is parsed.
@@ -933,13 +1018,24 @@ pub fn percent_format(host: &mut dyn FormatHost, fmt: &str, args: &Value) -> Res
             'e' | 'E' | 'f' | 'F' | 'g' | 'G' => {
                 let x = host.float_of(&v)?;
                 let lower = ch.to_ascii_lowercase();
-                let (neg, body) =
-                    float_short(x, lower, prec.unwrap_or(6), ch != lower, flags & F_ALT != 0, false, false);
+                let (neg, body) = float_short(
+                    x,
+                    lower,
+                    prec.unwrap_or(6),
+                    ch != lower,
+                    flags & F_ALT != 0,
+                    false,
+                    false,
+                );
                 (if neg { format!("-{body}") } else { body }, true)
             }
             'c' => (pct_char(host, &v)?.to_string(), false),
             _ => {
-                let shown = if (31..=126).contains(&(ch as u32)) { ch } else { '?' };
+                let shown = if (31..=126).contains(&(ch as u32)) {
+                    ch
+                } else {
+                    '?'
+                };
                 return Err(Error::value_error(format!(
                     "unsupported format character '{}' (0x{:x}) at index {}",
                     shown,
@@ -950,11 +1046,15 @@ pub fn percent_format(host: &mut dyn FormatHost, fmt: &str, args: &Value) -> Res
         };
         pct_output(&mut out, &s, ch, flags, width, prec, numeric);
         if dict.is_some() && a.argidx < a.arglen {
-            return Err(Error::type_error("not all arguments converted during string formatting"));
+            return Err(Error::type_error(
+                "not all arguments converted during string formatting",
+            ));
         }
     }
     if a.argidx < a.arglen && dict.is_none() {
-        return Err(Error::type_error("not all arguments converted during string formatting"));
+        return Err(Error::type_error(
+            "not all arguments converted during string formatting",
+        ));
     }
     Ok(out)
 }
@@ -978,7 +1078,9 @@ fn field_integer(s: &[char]) -> Res<Option<usize>> {
     }
     let mut acc: usize = 0;
     for &ch in s {
-        let Some(d) = ch.to_digit(10) else { return Ok(None) };
+        let Some(d) = ch.to_digit(10) else {
+            return Ok(None);
+        };
         acc = acc
             .checked_mul(10)
             .and_then(|a| a.checked_add(d as usize))
@@ -996,7 +1098,10 @@ fn field_object(
     kwargs: &[(std::rc::Rc<super::value::StrObj>, Value)],
     auto: &mut AutoNum,
 ) -> Res<Value> {
-    let split = f.iter().position(|&ch| ch == '.' || ch == '[').unwrap_or(f.len());
+    let split = f
+        .iter()
+        .position(|&ch| ch == '.' || ch == '[')
+        .unwrap_or(f.len());
     let (first, rest) = f.split_at(split);
     let first_idx = field_integer(first)?;
     let empty = first.is_empty();
@@ -1023,7 +1128,9 @@ fn field_object(
     };
     let mut obj = match idx {
         Some(k) => args.get(k).cloned().ok_or_else(|| {
-            Error::index_error(format!("Replacement index {k} out of range for positional args tuple"))
+            Error::index_error(format!(
+                "Replacement index {k} out of range for positional args tuple"
+            ))
         })?,
         None => {
             let key: String = first.iter().collect();
@@ -1110,10 +1217,14 @@ fn build_string(
         let at_end = pos >= end;
         let mut len = pos - start;
         if c == '}' && (at_end || s[pos] != '}') {
-            return Err(Error::value_error("Single '}' encountered in format string"));
+            return Err(Error::value_error(
+                "Single '}' encountered in format string",
+            ));
         }
         if at_end && c == '{' {
-            return Err(Error::value_error("Single '{' encountered in format string"));
+            return Err(Error::value_error(
+                "Single '{' encountered in format string",
+            ));
         }
         if !at_end {
             if c == s[pos] {
@@ -1165,7 +1276,9 @@ fn build_string(
                     if c2 == '}' {
                         spec_follows = false;
                     } else if c2 != ':' {
-                        return Err(Error::value_error("expected ':' after conversion specifier"));
+                        return Err(Error::value_error(
+                            "expected ':' after conversion specifier",
+                        ));
                     }
                 }
             }
@@ -1202,7 +1315,9 @@ fn build_string(
             Some('s') => Value::string(host.str_of(&obj)?),
             Some('a') => Value::string(host.ascii_of(&obj)?),
             Some(ch) if (ch as u32) > 32 && (ch as u32) < 127 => {
-                return Err(Error::value_error(format!("Unknown conversion specifier {ch}")))
+                return Err(Error::value_error(format!(
+                    "Unknown conversion specifier {ch}"
+                )))
             }
             Some(ch) => {
                 return Err(Error::value_error(format!(
@@ -1237,6 +1352,7 @@ pub fn str_format(
 }
 
 #[cfg(test)]
+#[allow(clippy::approx_constant, clippy::type_complexity)]
 mod tests {
     //! Cases generated with CPython 3.11 (`format`, `%`, `str.format`,
     //! `repr`); "!Type: message" marks an expected exception.
@@ -1305,16 +1421,28 @@ mod tests {
         fn ascii_of(&mut self, v: &Value) -> Res<String> {
             let r = self.repr_of(v)?;
             Ok(r.chars()
-                .map(|c| if c.is_ascii() { c.to_string() } else { format!("\\x{:02x}", c as u32) })
+                .map(|c| {
+                    if c.is_ascii() {
+                        c.to_string()
+                    } else {
+                        format!("\\x{:02x}", c as u32)
+                    }
+                })
                 .collect())
         }
         fn int_of(&mut self, v: &Value, conv: char) -> Res<BigInt> {
             match (v, int(v)) {
                 (_, Some(b)) => Ok(b),
-                (Value::Float(f), _) if matches!(conv, 'd' | 'i' | 'u') => Ok(BigInt::from(f.trunc() as i64)),
+                (Value::Float(f), _) if matches!(conv, 'd' | 'i' | 'u') => {
+                    Ok(BigInt::from(f.trunc() as i64))
+                }
                 _ => Err(Error::type_error(format!(
                     "%{conv} format: {} is required, not {}",
-                    if matches!(conv, 'd' | 'i' | 'u') { "a real number" } else { "an integer" },
+                    if matches!(conv, 'd' | 'i' | 'u') {
+                        "a real number"
+                    } else {
+                        "an integer"
+                    },
                     v.type_name()
                 ))),
             }
@@ -1323,13 +1451,18 @@ mod tests {
             match (v, int(v)) {
                 (Value::Float(f), _) => Ok(*f),
                 (_, Some(b)) => Ok(b.to_f64().unwrap()),
-                _ => Err(Error::type_error(format!("must be real number, not {}", v.type_name()))),
+                _ => Err(Error::type_error(format!(
+                    "must be real number, not {}",
+                    v.type_name()
+                ))),
             }
         }
         fn format_of(&mut self, v: &Value, spec: &str) -> Res<String> {
             match v {
                 Value::Bool(b) if spec.is_empty() => Ok(if *b { "True" } else { "False" }.into()),
-                Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => format_int(&int(v).unwrap(), &parse_spec(spec)?),
+                Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
+                    format_int(&int(v).unwrap(), &parse_spec(spec)?)
+                }
                 Value::Float(f) => format_float(*f, &parse_spec(spec)?),
                 Value::Str(s) => format_str(&s.s, &parse_spec(spec)?),
                 _ if spec.is_empty() => self.str_of(v),
@@ -1341,17 +1474,25 @@ mod tests {
         }
         fn getitem(&mut self, v: &Value, key: &Value) -> Res<Value> {
             match (v, key) {
-                (Value::Tuple(t), Value::Int(i)) => {
-                    t.items.get(*i as usize).cloned().ok_or_else(|| Error::index_error("tuple index out of range"))
-                }
+                (Value::Tuple(t), Value::Int(i)) => t
+                    .items
+                    .get(*i as usize)
+                    .cloned()
+                    .ok_or_else(|| Error::index_error("tuple index out of range")),
                 (Value::Tuple(_), _) => Err(Error::type_error(format!(
                     "tuple indices must be integers or slices, not {}",
                     key.type_name()
                 ))),
-                (Value::Dict(_), Value::Str(k)) => {
-                    self.map.iter().find(|(n, _)| **n == *k.s).map(|e| e.1.clone()).ok_or_else(|| Error::key_error(key.clone()))
-                }
-                _ => Err(Error::type_error(format!("'{}' object is not subscriptable", v.type_name()))),
+                (Value::Dict(_), Value::Str(k)) => self
+                    .map
+                    .iter()
+                    .find(|(n, _)| **n == *k.s)
+                    .map(|e| e.1.clone())
+                    .ok_or_else(|| Error::key_error(key.clone())),
+                _ => Err(Error::type_error(format!(
+                    "'{}' object is not subscriptable",
+                    v.type_name()
+                ))),
             }
         }
         fn getattr(&mut self, v: &Value, name: &str) -> Res<Value> {
@@ -1469,7 +1610,11 @@ mod tests {
         (1.7976931348623157e+308, "", "1.7976931348623157e+308"),
         (1.5, "^+12.3f", "   +1.500   "),
         (1.5, "*<10", "1.5*******"),
-        (1.5, "d", "!ValueError: Unknown format code 'd' for object of type 'float'"),
+        (
+            1.5,
+            "d",
+            "!ValueError: Unknown format code 'd' for object of type 'float'",
+        ),
         (1.5, "_n", "!ValueError: Cannot specify '_' with 'n'."),
         (1234567.891, "n", "1.23457e+06"),
         (999999.5, ".6g", "1e+06"),
@@ -1492,13 +1637,37 @@ mod tests {
         ("abc", ".2", "ab"),
         ("héllo", ".3", "hél"),
         ("héllo", "x>8.4", "xxxxhéll"),
-        ("abc", "=5", "!ValueError: '=' alignment not allowed in string format specifier"),
-        ("abc", "+", "!ValueError: Sign not allowed in string format specifier"),
-        ("abc", " ", "!ValueError: Space not allowed in string format specifier"),
-        ("abc", "#", "!ValueError: Alternate form (#) not allowed in string format specifier"),
+        (
+            "abc",
+            "=5",
+            "!ValueError: '=' alignment not allowed in string format specifier",
+        ),
+        (
+            "abc",
+            "+",
+            "!ValueError: Sign not allowed in string format specifier",
+        ),
+        (
+            "abc",
+            " ",
+            "!ValueError: Space not allowed in string format specifier",
+        ),
+        (
+            "abc",
+            "#",
+            "!ValueError: Alternate form (#) not allowed in string format specifier",
+        ),
         ("abc", ",", "!ValueError: Cannot specify ',' with 's'."),
-        ("abc", "d", "!ValueError: Unknown format code 'd' for object of type 'str'"),
-        ("abc", "z", "!ValueError: Negative zero coercion (z) not allowed in string format specifier"),
+        (
+            "abc",
+            "d",
+            "!ValueError: Unknown format code 'd' for object of type 'str'",
+        ),
+        (
+            "abc",
+            "z",
+            "!ValueError: Negative zero coercion (z) not allowed in string format specifier",
+        ),
         ("abc", "s", "abc"),
         ("", "3", "   "),
     ];
@@ -1528,51 +1697,209 @@ mod tests {
         (0.30000000000000004, "0.30000000000000004"),
     ];
     const PCT: &[(&str, fn() -> Value, &str)] = &[
-        ("%s %s", || Value::tuple(vec![Value::Int(1), Value::Int(2)]), "1 2"),
-        ("%s", || Value::tuple(vec![]), "!TypeError: not enough arguments for format string"),
-        ("%s %s", || Value::tuple(vec![Value::Int(1)]), "!TypeError: not enough arguments for format string"),
-        ("%s", || Value::tuple(vec![Value::Int(1), Value::Int(2)]), "!TypeError: not all arguments converted during string formatting"),
-        ("abc", || Value::Int(5), "!TypeError: not all arguments converted during string formatting"),
+        (
+            "%s %s",
+            || Value::tuple(vec![Value::Int(1), Value::Int(2)]),
+            "1 2",
+        ),
+        (
+            "%s",
+            || Value::tuple(vec![]),
+            "!TypeError: not enough arguments for format string",
+        ),
+        (
+            "%s %s",
+            || Value::tuple(vec![Value::Int(1)]),
+            "!TypeError: not enough arguments for format string",
+        ),
+        (
+            "%s",
+            || Value::tuple(vec![Value::Int(1), Value::Int(2)]),
+            "!TypeError: not all arguments converted during string formatting",
+        ),
+        (
+            "abc",
+            || Value::Int(5),
+            "!TypeError: not all arguments converted during string formatting",
+        ),
         ("abc", || Value::list(vec![Value::Int(1)]), "abc"),
         ("%d%%", || Value::tuple(vec![Value::Int(5)]), "5%"),
-        ("%z", || Value::tuple(vec![Value::Int(1)]), "!ValueError: unsupported format character 'z' (0x7a) at index 1"),
-        ("%z", || Value::tuple(vec![]), "!TypeError: not enough arguments for format string"),
-        ("ab %y", || Value::tuple(vec![Value::Int(1)]), "!ValueError: unsupported format character 'y' (0x79) at index 4"),
-        ("%c", || Value::tuple(vec![Value::str("ab")]), "!TypeError: %c requires int or char"),
-        ("%c", || Value::tuple(vec![Value::Float(1.5)]), "!TypeError: %c requires int or char"),
-        ("%c", || Value::tuple(vec![Value::Int(1114112)]), "!OverflowError: %c arg not in range(0x110000)"),
-        ("%5c|%-5c", || Value::tuple(vec![Value::Int(65), Value::str("x")]), "    A|x    "),
-        ("%*d", || Value::tuple(vec![Value::Int(5), Value::Int(42)]), "   42"),
-        ("%*d", || Value::tuple(vec![Value::Int(-5), Value::Int(42)]), "42   "),
-        ("%.*f", || Value::tuple(vec![Value::Int(2), Value::Float(3.14159)]), "3.14"),
-        ("%*d", || Value::tuple(vec![Value::str("x"), Value::Int(1)]), "!TypeError: * wants int"),
-        ("%ld %hi %Lf", || Value::tuple(vec![Value::Int(1), Value::Int(2), Value::Float(3.5)]), "1 2 3.500000"),
-        ("100%", || Value::tuple(vec![]), "!ValueError: incomplete format"),
-        ("%5", || Value::tuple(vec![Value::Int(1)]), "!ValueError: incomplete format"),
-        ("%(a)s", || Value::tuple(vec![Value::Int(1)]), "!TypeError: format requires a mapping"),
-        ("%x", || Value::tuple(vec![Value::Float(3.0)]), "!TypeError: %x format: an integer is required, not float"),
+        (
+            "%z",
+            || Value::tuple(vec![Value::Int(1)]),
+            "!ValueError: unsupported format character 'z' (0x7a) at index 1",
+        ),
+        (
+            "%z",
+            || Value::tuple(vec![]),
+            "!TypeError: not enough arguments for format string",
+        ),
+        (
+            "ab %y",
+            || Value::tuple(vec![Value::Int(1)]),
+            "!ValueError: unsupported format character 'y' (0x79) at index 4",
+        ),
+        (
+            "%c",
+            || Value::tuple(vec![Value::str("ab")]),
+            "!TypeError: %c requires int or char",
+        ),
+        (
+            "%c",
+            || Value::tuple(vec![Value::Float(1.5)]),
+            "!TypeError: %c requires int or char",
+        ),
+        (
+            "%c",
+            || Value::tuple(vec![Value::Int(1114112)]),
+            "!OverflowError: %c arg not in range(0x110000)",
+        ),
+        (
+            "%5c|%-5c",
+            || Value::tuple(vec![Value::Int(65), Value::str("x")]),
+            "    A|x    ",
+        ),
+        (
+            "%*d",
+            || Value::tuple(vec![Value::Int(5), Value::Int(42)]),
+            "   42",
+        ),
+        (
+            "%*d",
+            || Value::tuple(vec![Value::Int(-5), Value::Int(42)]),
+            "42   ",
+        ),
+        (
+            "%.*f",
+            || Value::tuple(vec![Value::Int(2), Value::Float(3.14159)]),
+            "3.14",
+        ),
+        (
+            "%*d",
+            || Value::tuple(vec![Value::str("x"), Value::Int(1)]),
+            "!TypeError: * wants int",
+        ),
+        (
+            "%ld %hi %Lf",
+            || Value::tuple(vec![Value::Int(1), Value::Int(2), Value::Float(3.5)]),
+            "1 2 3.500000",
+        ),
+        (
+            "100%",
+            || Value::tuple(vec![]),
+            "!ValueError: incomplete format",
+        ),
+        (
+            "%5",
+            || Value::tuple(vec![Value::Int(1)]),
+            "!ValueError: incomplete format",
+        ),
+        (
+            "%(a)s",
+            || Value::tuple(vec![Value::Int(1)]),
+            "!TypeError: format requires a mapping",
+        ),
+        (
+            "%x",
+            || Value::tuple(vec![Value::Float(3.0)]),
+            "!TypeError: %x format: an integer is required, not float",
+        ),
         ("%d", || Value::tuple(vec![Value::Float(3.7)]), "3"),
-        ("%d", || Value::tuple(vec![Value::str("a")]), "!TypeError: %d format: a real number is required, not str"),
-        ("%f", || Value::tuple(vec![Value::str("a")]), "!TypeError: must be real number, not str"),
-        ("%#o %#x %#X", || Value::tuple(vec![Value::Int(8), Value::Int(255), Value::Int(255)]), "0o10 0xff 0XFF"),
-        ("%#5x|%#-8o|%#08X", || Value::tuple(vec![Value::Int(255), Value::Int(8), Value::Int(255)]), " 0xff|0o10    |0X0000FF"),
-        ("%+.3d|% 05d|%-+6d|", || Value::tuple(vec![Value::Int(7), Value::Int(-7), Value::Int(7)]), "+007|-0007|+7    |"),
+        (
+            "%d",
+            || Value::tuple(vec![Value::str("a")]),
+            "!TypeError: %d format: a real number is required, not str",
+        ),
+        (
+            "%f",
+            || Value::tuple(vec![Value::str("a")]),
+            "!TypeError: must be real number, not str",
+        ),
+        (
+            "%#o %#x %#X",
+            || Value::tuple(vec![Value::Int(8), Value::Int(255), Value::Int(255)]),
+            "0o10 0xff 0XFF",
+        ),
+        (
+            "%#5x|%#-8o|%#08X",
+            || Value::tuple(vec![Value::Int(255), Value::Int(8), Value::Int(255)]),
+            " 0xff|0o10    |0X0000FF",
+        ),
+        (
+            "%+.3d|% 05d|%-+6d|",
+            || Value::tuple(vec![Value::Int(7), Value::Int(-7), Value::Int(7)]),
+            "+007|-0007|+7    |",
+        ),
         ("%05X", || Value::tuple(vec![Value::Int(255)]), "000FF"),
-        ("%.5s|%-6.2s|%6r", || Value::tuple(vec![Value::str("abcdefg"), Value::str("xyz"), Value::str("ab")]), "abcde|xy    |  'ab'"),
+        (
+            "%.5s|%-6.2s|%6r",
+            || {
+                Value::tuple(vec![
+                    Value::str("abcdefg"),
+                    Value::str("xyz"),
+                    Value::str("ab"),
+                ])
+            },
+            "abcde|xy    |  'ab'",
+        ),
         ("%a", || Value::tuple(vec![Value::str("é")]), "'\\xe9'"),
-        ("%s", || Value::tuple(vec![Value::tuple(vec![Value::Int(1), Value::Int(2)])]), "(1, 2)"),
-        ("%e %g %G", || Value::tuple(vec![Value::Float(0.0001), Value::Float(1e-05), Value::Float(1e+20)]), "1.000000e-04 1e-05 1E+20"),
-        ("%#g %#.0f %#.0e", || Value::tuple(vec![Value::Float(1.0), Value::Float(2.0), Value::Float(3.0)]), "1.00000 2. 3.e+00"),
+        (
+            "%s",
+            || Value::tuple(vec![Value::tuple(vec![Value::Int(1), Value::Int(2)])]),
+            "(1, 2)",
+        ),
+        (
+            "%e %g %G",
+            || {
+                Value::tuple(vec![
+                    Value::Float(0.0001),
+                    Value::Float(1e-05),
+                    Value::Float(1e+20),
+                ])
+            },
+            "1.000000e-04 1e-05 1E+20",
+        ),
+        (
+            "%#g %#.0f %#.0e",
+            || {
+                Value::tuple(vec![
+                    Value::Float(1.0),
+                    Value::Float(2.0),
+                    Value::Float(3.0),
+                ])
+            },
+            "1.00000 2. 3.e+00",
+        ),
         ("%0-5d|", || Value::tuple(vec![Value::Int(3)]), "3    |"),
         ("%05s|", || Value::tuple(vec![Value::str("a")]), "    a|"),
         ("%#.3x", || Value::tuple(vec![Value::Int(-10)]), "-0x00a"),
-        ("%d", || Value::tuple(vec![big("1267650600228229401496703205376")]), "1267650600228229401496703205376"),
-        ("%.2f%%", || Value::tuple(vec![Value::Float(99.5)]), "99.50%"),
-        ("%05.1f|%+.0e", || Value::tuple(vec![Value::Float(-2.25), Value::Float(12345.0)]), "-02.2|+1e+04"),
-        ("%05f", || Value::tuple(vec![Value::Float(f64::INFINITY)]), "00inf"),
+        (
+            "%d",
+            || Value::tuple(vec![big("1267650600228229401496703205376")]),
+            "1267650600228229401496703205376",
+        ),
+        (
+            "%.2f%%",
+            || Value::tuple(vec![Value::Float(99.5)]),
+            "99.50%",
+        ),
+        (
+            "%05.1f|%+.0e",
+            || Value::tuple(vec![Value::Float(-2.25), Value::Float(12345.0)]),
+            "-02.2|+1e+04",
+        ),
+        (
+            "%05f",
+            || Value::tuple(vec![Value::Float(f64::INFINITY)]),
+            "00inf",
+        ),
         ("%+f", || Value::tuple(vec![Value::Float(f64::NAN)]), "+nan"),
         ("%i", || Value::tuple(vec![Value::Bool(true)]), "1"),
-        ("%c", || Value::tuple(vec![big("1208925819614629174706176")]), "!OverflowError: %c arg not in range(0x110000)"),
+        (
+            "%c",
+            || Value::tuple(vec![big("1208925819614629174706176")]),
+            "!OverflowError: %c arg not in range(0x110000)",
+        ),
     ];
 
     #[test]
@@ -1596,7 +1923,6 @@ mod tests {
         }
     }
 
-
     #[test]
     fn percent_cases() {
         let mut h = host();
@@ -1609,7 +1935,10 @@ mod tests {
         h.map = vec![("a".into(), Value::str("x")), ("b".into(), Value::Int(3))];
         let d = Value::dict(super::super::dict::Dict::new());
         let got = percent_format(&mut h, "%(a)s-%(b)03d-%(a)r %s", &d);
-        assert!(got.is_err(), "a mapping is a single argument for %s after keys");
+        assert!(
+            got.is_err(),
+            "a mapping is a single argument for %s after keys"
+        );
         let got = percent_format(&mut h, "%(a)s-%(b)03d-%(a)r", &d);
         h.check("mapping".into(), got, "x-003-'x'");
         let got = percent_format(&mut h, "%(zz)s", &d);
@@ -1617,7 +1946,11 @@ mod tests {
         let got = percent_format(&mut h, "no fields", &d);
         h.check("unused mapping".into(), got, "no fields");
         let got = percent_format(&mut h, "%(a", &d);
-        h.check("incomplete key".into(), got, "!ValueError: incomplete format key");
+        h.check(
+            "incomplete key".into(),
+            got,
+            "!ValueError: incomplete format key",
+        );
     }
 
     type Kw = Vec<(&'static str, Value)>;
@@ -1669,8 +2002,10 @@ mod tests {
     fn str_format_cases() {
         let mut h = host();
         for (fmt, args, kwargs, want) in SFMT {
-            let kw: Vec<(Rc<super::super::value::StrObj>, Value)> =
-                kwargs().into_iter().map(|(k, v)| (Rc::new(super::super::value::StrObj::new(k)), v)).collect();
+            let kw: Vec<(Rc<super::super::value::StrObj>, Value)> = kwargs()
+                .into_iter()
+                .map(|(k, v)| (Rc::new(super::super::value::StrObj::new(k)), v))
+                .collect();
             let got = str_format(&mut h, fmt, &args(), &kw);
             h.check(format!("{fmt:?}.format(...)"), got, want);
         }

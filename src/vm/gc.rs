@@ -106,7 +106,10 @@ pub fn track(v: &Value) {
     let t = match v {
         Value::List(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
         Value::Tuple(r) => {
-            if r.items.iter().all(|x| x.ptr().is_none() || matches!(x, Value::Str(_))) {
+            if r.items
+                .iter()
+                .all(|x| x.ptr().is_none() || matches!(x, Value::Str(_)))
+            {
                 return;
             }
             Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>)
@@ -154,7 +157,11 @@ pub fn collect() -> usize {
             kept.push(t);
         }
     }
-    let index: HashMap<usize, usize> = live.iter().enumerate().map(|(i, s)| (s.addr(), i)).collect();
+    let index: HashMap<usize, usize> = live
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.addr(), i))
+        .collect();
     // Our own upgrade holds one reference to each.
     let mut refs: Vec<isize> = live.iter().map(|s| s.strong_count() as isize - 1).collect();
     for s in &live {
@@ -230,7 +237,10 @@ impl GcNode for ListObj {
         try_each(&self.items, f);
     }
     fn clear(&self) {
-        let old = self.items.try_borrow_mut().map(|mut v| std::mem::take(&mut *v));
+        let old = self
+            .items
+            .try_borrow_mut()
+            .map(|mut v| std::mem::take(&mut *v));
         drop(old);
     }
 }
@@ -290,16 +300,27 @@ impl GcNode for InstanceObj {
         }
     }
     fn clear(&self) {
-        let old = self.dict.try_borrow_mut().map(|mut d| std::mem::take(&mut *d));
+        let old = self
+            .dict
+            .try_borrow_mut()
+            .map(|mut d| std::mem::take(&mut *d));
         drop(old);
-        let old = self.payload.try_borrow_mut().map(|mut p| std::mem::take(&mut *p));
+        let old = self
+            .payload
+            .try_borrow_mut()
+            .map(|mut p| std::mem::take(&mut *p));
         drop(old);
     }
 }
 
 impl GcNode for FunctionObj {
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
-        for v in self.defaults.iter().chain(&self.kwdefaults).chain(&self.closure) {
+        for v in self
+            .defaults
+            .iter()
+            .chain(&self.kwdefaults)
+            .chain(&self.closure)
+        {
             f(v);
         }
         if let Ok(d) = self.dict.try_borrow() {
@@ -323,7 +344,10 @@ impl GcNode for CellObj {
         }
     }
     fn clear(&self) {
-        let old = self.value.try_borrow_mut().map(|mut v| std::mem::take(&mut *v));
+        let old = self
+            .value
+            .try_borrow_mut()
+            .map(|mut v| std::mem::take(&mut *v));
         drop(old);
     }
 }

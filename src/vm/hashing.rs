@@ -44,7 +44,11 @@ impl Vm {
                 }
                 acc
             }
-            Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::ByteArray(_) | Value::Slice(_) => {
+            Value::List(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::ByteArray(_)
+            | Value::Slice(_) => {
                 return Err(Error::type_error(format!(
                     "unhashable type: '{}'",
                     v.type_name()
@@ -94,7 +98,12 @@ impl Vm {
     }
 
     /// Finds the entry index of [key] in [d].
-    pub fn dict_find(&mut self, d: &std::cell::RefCell<Dict>, key: &Value, hash: u64) -> Res<Option<usize>> {
+    pub fn dict_find(
+        &mut self,
+        d: &std::cell::RefCell<Dict>,
+        key: &Value,
+        hash: u64,
+    ) -> Res<Option<usize>> {
         if simple_key(key) {
             let table = d.borrow();
             return Ok(table.find(hash, |k| k.is(key) || native_eq(k, key).unwrap_or(false)));
@@ -124,7 +133,13 @@ impl Vm {
         self.dict_set_hashed(&d.d, key, value, h)
     }
 
-    pub fn dict_set_hashed(&mut self, d: &std::cell::RefCell<Dict>, key: Value, value: Value, h: u64) -> Res<()> {
+    pub fn dict_set_hashed(
+        &mut self,
+        d: &std::cell::RefCell<Dict>,
+        key: Value,
+        value: Value,
+        h: u64,
+    ) -> Res<()> {
         match self.dict_find(d, &key, h)? {
             Some(i) => d.borrow_mut().set_value_at(i, value),
             None => d.borrow_mut().insert_new(h, key, value),
@@ -134,10 +149,9 @@ impl Vm {
 
     pub fn dict_remove(&mut self, d: &Rc<DictObj>, key: &Value) -> Res<Option<Value>> {
         let h = self.hash(key)?;
-        Ok(match self.dict_find(&d.d, key, h)? {
-            Some(i) => Some(d.d.borrow_mut().remove_at(i).1),
-            None => None,
-        })
+        Ok(self
+            .dict_find(&d.d, key, h)?
+            .map(|i| d.d.borrow_mut().remove_at(i).1))
     }
 
     pub fn new_dict_from_pairs(&mut self, items: Vec<Value>) -> Res<Value> {
@@ -204,7 +218,11 @@ impl Vm {
 
     /// Whether every element of [a] is in [b].
     pub fn set_subset(&mut self, a: &Rc<SetObj>, b: &Rc<SetObj>) -> Res<bool> {
-        let xs: Vec<(u64, Value)> = a.d.borrow().iter().map(|e| (e.hash, e.key.clone())).collect();
+        let xs: Vec<(u64, Value)> =
+            a.d.borrow()
+                .iter()
+                .map(|e| (e.hash, e.key.clone()))
+                .collect();
         for (h, k) in xs {
             if self.dict_find(&b.d, &k, h)?.is_none() {
                 return Ok(false);
@@ -214,7 +232,8 @@ impl Vm {
     }
 
     pub fn set_eq(&mut self, a: &Value, b: &Value) -> Res<bool> {
-        let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b) else {
+        let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b)
+        else {
             return Ok(false);
         };
         if x.d.borrow().len() != y.d.borrow().len() {
@@ -224,7 +243,8 @@ impl Vm {
     }
 
     pub fn set_order(&mut self, op: CmpOp, a: &Value, b: &Value) -> Res<bool> {
-        let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b) else {
+        let (Value::Set(x) | Value::FrozenSet(x), Value::Set(y) | Value::FrozenSet(y)) = (a, b)
+        else {
             return Ok(false);
         };
         let (lx, ly) = (x.d.borrow().len(), y.d.borrow().len());

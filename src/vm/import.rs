@@ -26,7 +26,9 @@ impl Vm {
             Err(d) => {
                 let cls = self.types.exc_named(d.kind);
                 let msg = format!("{} ({}, line {})", d.message, file_name, d.line);
-                Err(Error::Raised(self.new_exception(&cls, vec![Value::string(msg)])))
+                Err(Error::Raised(
+                    self.new_exception(&cls, vec![Value::string(msg)]),
+                ))
             }
         }
     }
@@ -34,9 +36,13 @@ impl Vm {
     /// Runs module-level [code] with [module] as its globals.
     pub fn run_module_code(&mut self, code: Rc<Code>, module: &Rc<ModuleObj>) -> Res<Value> {
         let base = self.stack.len();
-        self.stack.resize(base + code.nlocals as usize, Value::Undef);
+        self.stack
+            .resize(base + code.nlocals as usize, Value::Undef);
         if self.frames.len() >= self.recursion_limit {
-            return Err(Error::new(ExcType::RecursionError, "maximum recursion depth exceeded"));
+            return Err(Error::new(
+                ExcType::RecursionError,
+                "maximum recursion depth exceeded",
+            ));
         }
         self.frames.push(Frame {
             code,
@@ -57,15 +63,18 @@ impl Vm {
     pub fn new_module(&mut self, name: &str, file: Option<&str>) -> Rc<ModuleObj> {
         let m = Rc::new(ModuleObj::new(self.intern(name), file.map(Rc::from)));
         m.set_str("__name__", Value::str(name));
-        m.set_str(
-            "__file__",
-            file.map(Value::str).unwrap_or(Value::None),
-        );
+        m.set_str("__file__", file.map(Value::str).unwrap_or(Value::None));
         m.set_str("__builtins__", Value::Module(self.builtins.clone()));
         m
     }
 
-    pub fn import_op(&mut self, fi: usize, name: &Sym, fromlist: Value, level: Value) -> Res<Value> {
+    pub fn import_op(
+        &mut self,
+        fi: usize,
+        name: &Sym,
+        fromlist: Value,
+        level: Value,
+    ) -> Res<Value> {
         let level = match level {
             Value::Int(i) => i as usize,
             _ => 0,
@@ -147,19 +156,30 @@ impl Vm {
         }
         let Some(found) = self.find_module(name) else {
             let cls = self.types.exc(ExcType::ModuleNotFoundError);
-            let exc = self.new_exception(&cls, vec![Value::string(format!("No module named '{name}'"))]);
+            let exc = self.new_exception(
+                &cls,
+                vec![Value::string(format!("No module named '{name}'"))],
+            );
             if let Value::Instance(i) = &exc {
-                i.dict.borrow_mut().insert(self.intern_static("name"), Value::str(name));
+                i.dict
+                    .borrow_mut()
+                    .insert(self.intern_static("name"), Value::str(name));
             }
             return Err(Error::Raised(exc));
         };
         let (file_name, text, is_pkg) = match found {
             Found::File(p, pkg) => {
                 let bytes = std::fs::read(&p).map_err(|e| {
-                    Error::new(ExcType::ImportError, format!("cannot read {}: {e}", p.display()))
+                    Error::new(
+                        ExcType::ImportError,
+                        format!("cannot read {}: {e}", p.display()),
+                    )
                 })?;
                 let text = crate::syntax::decode_source(&bytes).map_err(|e| {
-                    Error::new(ExcType::SyntaxError, format!("{} ({})", e.message, p.display()))
+                    Error::new(
+                        ExcType::SyntaxError,
+                        format!("{} ({})", e.message, p.display()),
+                    )
                 })?;
                 (p.display().to_string(), text, pkg)
             }
@@ -228,7 +248,8 @@ impl Vm {
                 }
             }
         }
-        crate::builtins::bundled_source(name).map(|(path, text, pkg)| Found::Bundled(path, text, pkg))
+        crate::builtins::bundled_source(name)
+            .map(|(path, text, pkg)| Found::Bundled(path, text, pkg))
     }
 
     pub fn import_from(&mut self, module: &Value, name: &Sym) -> Res<Value> {

@@ -892,7 +892,10 @@ impl Vm {
                         tri!(self.import_star(fi, &m));
                     }
                     Op::LoadBuildClass => {
-                        let f = self.builtins.get_str("__build_class__").unwrap_or(Value::None);
+                        let f = self
+                            .builtins
+                            .get_str("__build_class__")
+                            .unwrap_or(Value::None);
                         self.spush(f);
                     }
                     Op::LoadAssertionError => {
@@ -1320,7 +1323,7 @@ impl Vm {
         frame.resume = resume;
         frame.handled_base = self.handled.len();
         frame.generator = Some(g.clone());
-        self.stack.extend(st.saved.drain(..));
+        self.stack.append(&mut st.saved);
         if st.started {
             self.spush(send.unwrap_or(Value::None));
         }

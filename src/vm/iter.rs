@@ -57,10 +57,13 @@ pub struct CallIter {
     pub sentinel: Value,
     pub done: Cell<bool>,
 }
+/// The step function of a [FnIter].
+pub type IterStep = Box<dyn FnMut(&mut Vm) -> Res<Option<Value>>>;
+
 /// An iterator defined by a Rust closure (map, filter, zip, ...).
 pub struct FnIter {
     pub name: &'static str,
-    pub state: RefCell<Box<dyn FnMut(&mut Vm) -> Res<Option<Value>>>>,
+    pub state: RefCell<IterStep>,
     /// Values the closure holds, for the cycle collector.
     pub held: Vec<Value>,
 }
@@ -150,11 +153,14 @@ impl NativeObject for BytesIter {
     }
 }
 impl NativeObject for DictIter {
-    iterator_boilerplate!(self, match self.kind {
-        DictIterKind::Keys => "dict_keyiterator",
-        DictIterKind::Values => "dict_valueiterator",
-        DictIterKind::Items => "dict_itemiterator",
-    });
+    iterator_boilerplate!(
+        self,
+        match self.kind {
+            DictIterKind::Keys => "dict_keyiterator",
+            DictIterKind::Values => "dict_valueiterator",
+            DictIterKind::Items => "dict_itemiterator",
+        }
+    );
     fn next(&self, _vm: &mut Vm) -> Res<Option<Value>> {
         let d = match &self.dict {
             Value::Dict(d) => &d.d,
@@ -164,8 +170,14 @@ impl NativeObject for DictIter {
         let d = d.borrow();
         if d.len() != self.len {
             self.pos.set(usize::MAX / 2);
-            let what = if matches!(self.dict, Value::Dict(_)) { "dictionary" } else { "Set" };
-            return Err(Error::runtime_error(format!("{what} changed size during iteration")));
+            let what = if matches!(self.dict, Value::Dict(_)) {
+                "dictionary"
+            } else {
+                "Set"
+            };
+            return Err(Error::runtime_error(format!(
+                "{what} changed size during iteration"
+            )));
         }
         let mut p = self.pos.get();
         while p < d.slots() {
@@ -362,7 +374,11 @@ impl Vm {
     /// Resumes a generator from native code. Ok(None) when it finished;
     /// its return value is then available as StopIteration's value to
     /// callers that need it (`generator_send_full`).
-    pub fn generator_send(&mut self, g: &Rc<GeneratorObj>, send: Option<Value>) -> Res<Option<Value>> {
+    pub fn generator_send(
+        &mut self,
+        g: &Rc<GeneratorObj>,
+        send: Option<Value>,
+    ) -> Res<Option<Value>> {
         match self.generator_send_full(g, send)? {
             Ok(v) => Ok(Some(v)),
             Err(_) => Ok(None),
@@ -392,7 +408,9 @@ impl Vm {
             Value::List(l) => return Ok(l.items.borrow().clone()),
             Value::Tuple(t) => return Ok(t.items.to_vec()),
             Value::Dict(d) => return Ok(d.d.borrow().keys()),
-            Value::Set(s) | Value::FrozenSet(s) => return Ok(crate::builtins::set_methods::ordered_keys(s)),
+            Value::Set(s) | Value::FrozenSet(s) => {
+                return Ok(crate::builtins::set_methods::ordered_keys(s))
+            }
             Value::Range(r) => {
                 let n = r.len();
                 if n as u64 > super::ops::MAX_SEQ {

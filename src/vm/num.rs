@@ -63,7 +63,11 @@ pub fn int_op(op: BinOp, a: &Value, b: &Value) -> Res<Value> {
                 if y == 0 {
                     return Err(int_zero_div(op));
                 }
-                if x == i64::MIN && y == -1 { None } else { Some(Integer::div_floor(&x, &y)) }
+                if x == i64::MIN && y == -1 {
+                    None
+                } else {
+                    Some(Integer::div_floor(&x, &y))
+                }
             }
             BinOp::Mod => {
                 if y == 0 {
@@ -101,7 +105,15 @@ pub fn int_op(op: BinOp, a: &Value, b: &Value) -> Res<Value> {
                 if y < 0 {
                     return Err(Error::value_error("negative shift count"));
                 }
-                Some(if y >= 64 { if x < 0 { -1 } else { 0 } } else { x >> y })
+                Some(if y >= 64 {
+                    if x < 0 {
+                        -1
+                    } else {
+                        0
+                    }
+                } else {
+                    x >> y
+                })
             }
             BinOp::Pow => {
                 if y < 0 {
@@ -218,7 +230,9 @@ fn big_true_div(x: &BigInt, y: &BigInt) -> Res<f64> {
             };
             let f = q.to_f64().unwrap_or(f64::INFINITY) * 2f64.powi(shift as i32);
             if f.is_infinite() {
-                Err(Error::overflow_error("integer division result too large for a float"))
+                Err(Error::overflow_error(
+                    "integer division result too large for a float",
+                ))
             } else {
                 Ok(f)
             }
@@ -306,7 +320,7 @@ pub fn hash_int(i: i64) -> u64 {
     const P: i128 = (1i128 << 61) - 1;
     let mut h = (i as i128).rem_euclid(P);
     if i < 0 {
-        h = -(((-(i as i128)) % P));
+        h = -((-(i as i128)) % P);
     }
     let h = if h == -1 { -2 } else { h };
     h as i64 as u64
@@ -354,7 +368,11 @@ pub fn hash_float(x: f64) -> u64 {
             h -= P;
         }
     }
-    let e = if e >= 0 { e % BITS } else { BITS - 1 - ((-1 - e) % BITS) };
+    let e = if e >= 0 {
+        e % BITS
+    } else {
+        BITS - 1 - ((-1 - e) % BITS)
+    };
     h = ((h << e) & P) | (h >> (BITS - e));
     let mut r = h as i64;
     if x < 0.0 {

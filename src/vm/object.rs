@@ -6,10 +6,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::error::Res;
+pub use super::frame::GeneratorObj;
 use super::interp::Vm;
 use super::value::{Sym, SymMap, Value};
 use crate::bytecode::Code;
-pub use super::frame::GeneratorObj;
 
 /// Which built-in type an instance's native state ([InstanceObj::payload])
 /// belongs to, for user classes deriving from list, dict or exceptions.
@@ -187,6 +187,7 @@ impl ModuleObj {
 pub type NativeRef = Rc<Box<dyn NativeObject>>;
 
 /// A natively implemented object type (iterators, deque, StringIO, ...).
+#[allow(clippy::len_without_is_empty)]
 pub trait NativeObject: Any {
     fn type_name(&self) -> &str;
     fn as_any(&self) -> &dyn Any;

@@ -82,18 +82,23 @@ impl Vm {
                     _ => *x ^ *y,
                 })
             }
-            (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => Value::Bool(match op {
-                BinOp::BitAnd => *x & *y,
-                BinOp::BitOr => *x | *y,
-                _ => *x ^ *y,
-            }),
+            (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => {
+                Value::Bool(match op {
+                    BinOp::BitAnd => *x & *y,
+                    BinOp::BitOr => *x | *y,
+                    _ => *x ^ *y,
+                })
+            }
             _ if is_int(a) && is_int(b) => return int_op(op, a, b).map(Some),
             (Float(x), Float(y)) => return float_op(op, *x, *y).map(Some),
             (Float(_), _) | (_, Float(_))
                 if matches!(a, Float(_) | Int(_) | Bool(_) | BigInt(_))
                     && matches!(b, Float(_) | Int(_) | Bool(_) | BigInt(_)) =>
             {
-                if matches!(op, BinOp::LShift | BinOp::RShift | BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) {
+                if matches!(
+                    op,
+                    BinOp::LShift | BinOp::RShift | BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor
+                ) {
                     return Ok(Option::None);
                 }
                 let x = to_f64(a).unwrap()?;
@@ -189,7 +194,10 @@ impl Vm {
                 Value::bytes(out)
             }
             (Set(_) | FrozenSet(_), Set(_) | FrozenSet(_))
-                if matches!(op, BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor) =>
+                if matches!(
+                    op,
+                    BinOp::BitOr | BinOp::BitAnd | BinOp::Sub | BinOp::BitXor
+                ) =>
             {
                 return self.set_binary(op, a, b).map(Some);
             }
@@ -235,13 +243,20 @@ impl Vm {
                 ));
             }
         }
-        if op == BinOp::Mul && matches!(a, Value::Str(_) | Value::List(_) | Value::Tuple(_)) && matches!(b, Value::Float(_)) {
+        if op == BinOp::Mul
+            && matches!(a, Value::Str(_) | Value::List(_) | Value::Tuple(_))
+            && matches!(b, Value::Float(_))
+        {
             return Error::type_error(format!(
                 "can't multiply sequence by non-int of type '{}'",
                 b.type_name()
             ));
         }
-        let sym = if op == BinOp::Pow { "** or pow()" } else { op_symbol(op) };
+        let sym = if op == BinOp::Pow {
+            "** or pow()"
+        } else {
+            op_symbol(op)
+        };
         Error::type_error(format!(
             "unsupported operand type(s) for {}: '{}' and '{}'",
             sym,
@@ -252,14 +267,28 @@ impl Vm {
 
     /// Tries `a.name(b)` then `b.rname(a)` (reflected first when b's
     /// class is a subclass of a's).
-    fn try_binary_dunder(&mut self, a: &Value, b: &Value, name: &str, rname: &str) -> Res<Option<Value>> {
+    fn try_binary_dunder(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        name: &str,
+        rname: &str,
+    ) -> Res<Option<Value>> {
         let lname = self.intern(name);
         let rsym = self.intern(rname);
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
-        let lm = if matches!(a, Value::Instance(_) | Value::Object(_)) { ta.lookup(&lname) } else { None };
-        let rm = if !same && matches!(b, Value::Instance(_) | Value::Object(_)) { tb.lookup(&rsym) } else { None };
+        let lm = if matches!(a, Value::Instance(_) | Value::Object(_)) {
+            ta.lookup(&lname)
+        } else {
+            None
+        };
+        let rm = if !same && matches!(b, Value::Instance(_) | Value::Object(_)) {
+            tb.lookup(&rsym)
+        } else {
+            None
+        };
         let reflected_first = rm.is_some() && tb.is_subclass(&ta) && !same;
         if reflected_first {
             if let Some(r) = &rm {
@@ -507,8 +536,14 @@ impl Vm {
         if let Some(r) = r {
             return Ok(Value::Bool(r != negate));
         }
-        let (name, rname) = if negate { ("__ne__", "__ne__") } else { ("__eq__", "__eq__") };
-        if matches!(a, Value::Instance(_) | Value::Object(_)) || matches!(b, Value::Instance(_) | Value::Object(_)) {
+        let (name, rname) = if negate {
+            ("__ne__", "__ne__")
+        } else {
+            ("__eq__", "__eq__")
+        };
+        if matches!(a, Value::Instance(_) | Value::Object(_))
+            || matches!(b, Value::Instance(_) | Value::Object(_))
+        {
             if let Some(v) = self.try_cmp_dunder(a, b, name, rname)? {
                 return Ok(v);
             }
@@ -532,7 +567,13 @@ impl Vm {
         Ok(Value::Bool(a.is(b) != negate))
     }
 
-    fn try_cmp_dunder(&mut self, a: &Value, b: &Value, name: &str, rname: &str) -> Res<Option<Value>> {
+    fn try_cmp_dunder(
+        &mut self,
+        a: &Value,
+        b: &Value,
+        name: &str,
+        rname: &str,
+    ) -> Res<Option<Value>> {
         let n = self.intern(name);
         let rn = self.intern(rname);
         let ta = self.type_of(a);
@@ -602,7 +643,9 @@ impl Vm {
             CmpOp::Gt => ("__gt__", "__lt__"),
             _ => ("__ge__", "__le__"),
         };
-        if matches!(a, Value::Instance(_) | Value::Object(_)) || matches!(b, Value::Instance(_) | Value::Object(_)) {
+        if matches!(a, Value::Instance(_) | Value::Object(_))
+            || matches!(b, Value::Instance(_) | Value::Object(_))
+        {
             if let Some(v) = self.try_cmp_dunder(a, b, name, rname)? {
                 return Ok(v);
             }
@@ -740,7 +783,8 @@ impl Vm {
                     Value::Int(i) => Ok(hay.contains(&(*i as u8))),
                     _ => {
                         let needle = self.bytes_of(item)?;
-                        Ok(needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle.as_slice()))
+                        Ok(needle.is_empty()
+                            || hay.windows(needle.len()).any(|w| w == needle.as_slice()))
                     }
                 }
             }
@@ -835,7 +879,9 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
         (Instance(_), _) | (_, Instance(_)) => return Option::None,
         (BoundMethod(x), BoundMethod(y)) => x.func.is(&y.func) && x.receiver.is(&y.receiver),
         (Slice(x), Slice(y)) => {
-            native_eq(&x.start, &y.start)? && native_eq(&x.stop, &y.stop)? && native_eq(&x.step, &y.step)?
+            native_eq(&x.start, &y.start)?
+                && native_eq(&x.stop, &y.stop)?
+                && native_eq(&x.step, &y.step)?
         }
         (List(_), List(_)) | (Dict(_), Dict(_)) => return Option::None,
         (Set(_) | FrozenSet(_), Set(_) | FrozenSet(_)) => return Option::None,

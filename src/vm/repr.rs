@@ -24,7 +24,11 @@ pub fn max_str_digits() -> usize {
 
 /// Python's repr of a string.
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -37,7 +41,9 @@ pub fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if is_unprintable(c) => {
                 let n = c as u32;
                 if n <= 0xff {
@@ -68,7 +74,11 @@ fn is_unprintable(c: char) -> bool {
 
 /// Python's repr of bytes.
 pub fn bytes_repr(b: &[u8]) -> String {
-    let quote = if b.contains(&b'\'') && !b.contains(&b'"') { '"' } else { '\'' };
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::from("b");
     out.push(quote);
     for &c in b {
@@ -119,36 +129,50 @@ impl Vm {
             Value::ByteArray(b) => format!("bytearray({})", bytes_repr(&b.borrow())),
             Value::List(l) => {
                 let items = l.items.borrow().clone();
-                self.guarded(v, || "[...]".to_string(), |vm| {
-                    Ok(format!("[{}]", vm.join_reprs(&items)?))
-                })?
+                self.guarded(
+                    v,
+                    || "[...]".to_string(),
+                    |vm| Ok(format!("[{}]", vm.join_reprs(&items)?)),
+                )?
             }
             Value::Tuple(t) => {
                 let items = t.items.clone();
-                self.guarded(v, || "(...)".to_string(), |vm| {
-                    Ok(if items.len() == 1 {
-                        format!("({},)", vm.repr(&items[0])?)
-                    } else {
-                        format!("({})", vm.join_reprs(&items)?)
-                    })
-                })?
+                self.guarded(
+                    v,
+                    || "(...)".to_string(),
+                    |vm| {
+                        Ok(if items.len() == 1 {
+                            format!("({},)", vm.repr(&items[0])?)
+                        } else {
+                            format!("({})", vm.join_reprs(&items)?)
+                        })
+                    },
+                )?
             }
             Value::Dict(d) => {
                 let items = d.d.borrow().items();
-                self.guarded(v, || "{...}".to_string(), |vm| {
-                    let mut parts = Vec::with_capacity(items.len());
-                    for (k, v) in &items {
-                        parts.push(format!("{}: {}", vm.repr(k)?, vm.repr(v)?));
-                    }
-                    Ok(format!("{{{}}}", parts.join(", ")))
-                })?
+                self.guarded(
+                    v,
+                    || "{...}".to_string(),
+                    |vm| {
+                        let mut parts = Vec::with_capacity(items.len());
+                        for (k, v) in &items {
+                            parts.push(format!("{}: {}", vm.repr(k)?, vm.repr(v)?));
+                        }
+                        Ok(format!("{{{}}}", parts.join(", ")))
+                    },
+                )?
             }
             Value::Set(s) => {
                 let items = crate::builtins::set_methods::ordered_keys(s);
                 if items.is_empty() {
                     "set()".into()
                 } else {
-                    self.guarded(v, || "{...}".to_string(), |vm| Ok(format!("{{{}}}", vm.join_reprs(&items)?)))?
+                    self.guarded(
+                        v,
+                        || "{...}".to_string(),
+                        |vm| Ok(format!("{{{}}}", vm.join_reprs(&items)?)),
+                    )?
                 }
             }
             Value::FrozenSet(s) => {
@@ -214,8 +238,14 @@ impl Vm {
             Value::Instance(i) => {
                 let name = self.intern_static("__repr__");
                 if let Some(m) = i.class.lookup(&name) {
-                    if !matches!(m, Value::Native(_)) || !i.class.is_subclass(&self.types.base_exception) {
-                        let r = self.guarded(v, || Value::str("..."), |vm| vm.call(&m, std::slice::from_ref(v), &[]))?;
+                    if !matches!(m, Value::Native(_))
+                        || !i.class.is_subclass(&self.types.base_exception)
+                    {
+                        let r = self.guarded(
+                            v,
+                            || Value::str("..."),
+                            |vm| vm.call(&m, std::slice::from_ref(v), &[]),
+                        )?;
                         return match r {
                             Value::Str(s) => Ok(s.s.to_string()),
                             Value::Undef => Ok("...".into()),
@@ -227,7 +257,8 @@ impl Vm {
                     }
                 }
                 if i.class.is_subclass(&self.types.base_exception) {
-                    let args = super::exc::with_exc_data(v, |d| d.args.borrow().clone()).unwrap_or(Value::None);
+                    let args = super::exc::with_exc_data(v, |d| d.args.borrow().clone())
+                        .unwrap_or(Value::None);
                     let inner = match &args {
                         Value::Tuple(t) if t.items.len() == 1 => self.repr(&t.items[0])?,
                         Value::Tuple(t) => self.join_reprs(&t.items.clone())?,
@@ -322,10 +353,8 @@ impl Vm {
                 if i.class.is_subclass(&self.types.base_exception) {
                     return self.exception_str(v);
                 }
-                if let Some(p) = super::ops::payload_of(v) {
-                    if let Value::Str(s) = &p {
-                        return Ok(s.s.to_string());
-                    }
+                if let Some(Value::Str(s)) = super::ops::payload_of(v) {
+                    return Ok(s.s.to_string());
                 }
                 self.repr(v)
             }
@@ -458,10 +487,14 @@ impl FormatHost for Vm {
     }
     fn int_of(&mut self, v: &Value, conv: char) -> Res<BigInt> {
         match v {
-            Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => Ok(super::num::to_big(v).unwrap_or_default()),
+            Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
+                Ok(super::num::to_big(v).unwrap_or_default())
+            }
             Value::Float(f) if matches!(conv, 'd' | 'i' | 'u') => {
                 if !f.is_finite() {
-                    return Err(Error::overflow_error("cannot convert float infinity to integer"));
+                    return Err(Error::overflow_error(
+                        "cannot convert float infinity to integer",
+                    ));
                 }
                 Ok(num_traits::FromPrimitive::from_f64(f.trunc()).unwrap_or_default())
             }
@@ -472,7 +505,11 @@ impl FormatHost for Vm {
             _ => Err(Error::type_error(format!(
                 "%{} format: {} is required, not {}",
                 conv,
-                if matches!(conv, 'd' | 'i' | 'u') { "a real number" } else { "an integer" },
+                if matches!(conv, 'd' | 'i' | 'u') {
+                    "a real number"
+                } else {
+                    "an integer"
+                },
                 v.type_name()
             ))),
         }

@@ -66,9 +66,15 @@ impl Vm {
     fn slice_part(&mut self, v: &Value) -> Res<Option<i64>> {
         match v {
             Value::None => Ok(None),
-            Value::BigInt(b) => Ok(Some(if b.is_negative() { i64::MIN / 2 } else { i64::MAX / 2 })),
+            Value::BigInt(b) => Ok(Some(if b.is_negative() {
+                i64::MIN / 2
+            } else {
+                i64::MAX / 2
+            })),
             _ => self.index_value(v).map(Some).map_err(|_| {
-                Error::type_error("slice indices must be integers or None or have an __index__ method")
+                Error::type_error(
+                    "slice indices must be integers or None or have an __index__ method",
+                )
             }),
         }
     }
@@ -80,7 +86,11 @@ impl Vm {
         if step == 0 {
             return Err(Error::value_error("slice step cannot be zero"));
         }
-        let (lower, upper) = if step < 0 { (-1, len_i - 1) } else { (0, len_i) };
+        let (lower, upper) = if step < 0 {
+            (-1, len_i - 1)
+        } else {
+            (0, len_i)
+        };
         let clamp = |v: Option<i64>, default: i64| -> i64 {
             match v {
                 None => default,
@@ -88,8 +98,14 @@ impl Vm {
                 Some(i) => i.min(upper),
             }
         };
-        let start = clamp(self.slice_part(&s.start)?, if step < 0 { upper } else { lower });
-        let stop = clamp(self.slice_part(&s.stop)?, if step < 0 { lower } else { upper });
+        let start = clamp(
+            self.slice_part(&s.start)?,
+            if step < 0 { upper } else { lower },
+        );
+        let stop = clamp(
+            self.slice_part(&s.stop)?,
+            if step < 0 { lower } else { upper },
+        );
         let n = if step > 0 {
             if stop > start {
                 (stop - start + step - 1) / step
@@ -145,23 +161,35 @@ impl Vm {
         match obj {
             Value::List(l) => {
                 let len = l.items.borrow().len();
-                match self.norm_index(key, len).map_err(|_| list_index_type("list", key))? {
+                match self
+                    .norm_index(key, len)
+                    .map_err(|_| list_index_type("list", key))?
+                {
                     Some(i) => Ok(l.items.borrow()[i].clone()),
                     None => Err(Error::index_error("list index out of range")),
                 }
             }
-            Value::Tuple(t) => match self.norm_index(key, t.items.len()).map_err(|_| list_index_type("tuple", key))? {
+            Value::Tuple(t) => match self
+                .norm_index(key, t.items.len())
+                .map_err(|_| list_index_type("tuple", key))?
+            {
                 Some(i) => Ok(t.items[i].clone()),
                 None => Err(Error::index_error("tuple index out of range")),
             },
             Value::Str(s) => {
                 let len = s.char_len();
-                match self.norm_index(key, len).map_err(|_| list_index_type("string", key))? {
+                match self
+                    .norm_index(key, len)
+                    .map_err(|_| list_index_type("string", key))?
+                {
                     Some(i) => {
                         let c = if s.is_ascii() {
                             s.s[i..i + 1].to_string()
                         } else {
-                            s.s.chars().nth(i).map(|c| c.to_string()).unwrap_or_default()
+                            s.s.chars()
+                                .nth(i)
+                                .map(|c| c.to_string())
+                                .unwrap_or_default()
                         };
                         Ok(Value::string(c))
                     }
@@ -209,7 +237,7 @@ impl Vm {
             Value::Class(c) => {
                 let name = self.intern_static("__class_getitem__");
                 if let Some(m) = c.lookup(&name) {
-                    return self.call(&m, &[key.clone()], &[]);
+                    return self.call(&m, std::slice::from_ref(key), &[]);
                 }
                 // `list[int]` style annotations evaluate to the class.
                 Ok(obj.clone())
@@ -231,14 +259,18 @@ impl Vm {
             Value::List(l) => {
                 let items = l.items.borrow().clone();
                 let idx = self.slice_indices(s, items.len())?;
-                Ok(Value::list(idx.indices().map(|i| items[i].clone()).collect()))
+                Ok(Value::list(
+                    idx.indices().map(|i| items[i].clone()).collect(),
+                ))
             }
             Value::Tuple(t) => {
                 let idx = self.slice_indices(s, t.items.len())?;
                 if idx.step == 1 && idx.len == t.items.len() {
                     return Ok(obj.clone());
                 }
-                Ok(Value::tuple(idx.indices().map(|i| t.items[i].clone()).collect()))
+                Ok(Value::tuple(
+                    idx.indices().map(|i| t.items[i].clone()).collect(),
+                ))
             }
             Value::Str(st) => {
                 if st.is_ascii() {
@@ -306,7 +338,10 @@ impl Vm {
                     return self.set_list_slice(l, s, items);
                 }
                 let len = l.items.borrow().len();
-                match self.norm_index(&key, len).map_err(|_| list_index_type("list", &key))? {
+                match self
+                    .norm_index(&key, len)
+                    .map_err(|_| list_index_type("list", &key))?
+                {
                     Some(i) => {
                         let old = std::mem::replace(&mut l.items.borrow_mut()[i], v);
                         drop(old);
@@ -318,14 +353,18 @@ impl Vm {
             Value::ByteArray(b) => {
                 if let Value::Slice(s) = &key {
                     let data = match &v {
-                        Value::Int(_) => return Err(Error::type_error("can assign only bytes, buffers, or iterables of ints in range(0, 256)")),
+                        Value::Int(_) => return Err(Error::type_error(
+                            "can assign only bytes, buffers, or iterables of ints in range(0, 256)",
+                        )),
                         Value::Bytes(_) | Value::ByteArray(_) => self.bytes_of(&v)?,
                         other => {
                             let mut out = Vec::new();
                             for x in self.iterate(other)? {
                                 let i = self.index_value(&x)?;
                                 if !(0..=255).contains(&i) {
-                                    return Err(Error::value_error("byte must be in range(0, 256)"));
+                                    return Err(Error::value_error(
+                                        "byte must be in range(0, 256)",
+                                    ));
                                 }
                                 out.push(i as u8);
                             }

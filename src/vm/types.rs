@@ -46,7 +46,12 @@ pub struct Types {
     pub ellipsis: Value,
 }
 
-pub fn new_class(name: &str, bases: Vec<Rc<ClassObj>>, builtin: Builtin, native: bool) -> Rc<ClassObj> {
+pub fn new_class(
+    name: &str,
+    bases: Vec<Rc<ClassObj>>,
+    builtin: Builtin,
+    native: bool,
+) -> Rc<ClassObj> {
     let mut mro: Vec<Rc<ClassObj>> = Vec::new();
     // Built-in hierarchies are single-inheritance: the MRO is the chain.
     if let Some(b) = bases.first() {

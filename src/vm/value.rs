@@ -181,8 +181,7 @@ impl StrObj {
 
 impl PartialEq for StrObj {
     fn eq(&self, other: &StrObj) -> bool {
-        std::ptr::eq(self, other)
-            || (self.hash_code() == other.hash_code() && self.s == other.s)
+        std::ptr::eq(self, other) || (self.hash_code() == other.hash_code() && self.s == other.s)
     }
 }
 impl Eq for StrObj {}
@@ -253,7 +252,9 @@ impl<V> SymMap<V> {
         }
         let mut ix = hashbrown::HashTable::with_capacity(self.entries.len());
         for (i, (k, _)) in self.entries.iter().enumerate() {
-            ix.insert_unique(k.hash_code(), i as u32, |&j| self.entries[j as usize].0.hash_code());
+            ix.insert_unique(k.hash_code(), i as u32, |&j| {
+                self.entries[j as usize].0.hash_code()
+            });
         }
         self.index = Some(ix);
     }
@@ -270,7 +271,11 @@ impl<V> SymMap<V> {
     }
     /// Inserts or replaces; returns the old value.
     pub fn insert(&mut self, k: Sym, v: V) -> Option<V> {
-        let k = if k.interned.get() { k } else { intern(k.as_str()) };
+        let k = if k.interned.get() {
+            k
+        } else {
+            intern(k.as_str())
+        };
         if let Some(i) = self.find(&k) {
             return Some(std::mem::replace(&mut self.entries[i].1, v));
         }
@@ -298,7 +303,11 @@ impl<V> SymMap<V> {
     }
     /// The value for [k], inserting [f()] first if absent.
     pub fn get_or_insert_with(&mut self, k: Sym, f: impl FnOnce() -> V) -> &mut V {
-        let k = if k.interned.get() { k } else { intern(k.as_str()) };
+        let k = if k.interned.get() {
+            k
+        } else {
+            intern(k.as_str())
+        };
         let i = match self.find(&k) {
             Some(i) => i,
             None => {
