@@ -450,6 +450,10 @@ impl Vm {
 
     pub fn setattr(&mut self, obj: &Value, name: &Sym, v: Value) -> Res<()> {
         match obj {
+            Value::Instance(inst) if inst.class.plain_setattr.get() && !inst.class.is_native => {
+                inst.dict.borrow_mut().insert(name.clone(), v);
+                Ok(())
+            }
             Value::Instance(inst) => {
                 if let Some(attr) = inst.class.lookup(name) {
                     if let Value::Object(o) = &attr {
@@ -495,6 +499,9 @@ impl Vm {
                 }
                 c.dict.borrow_mut().insert(name.clone(), v);
                 c.version.set(c.version.get().wrapping_add(1));
+                if super::call::has_store_hooks(&c.dict.borrow()) {
+                    c.plain_setattr.set(false);
+                }
                 Ok(())
             }
             Value::Function(f) => {

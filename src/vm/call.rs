@@ -676,6 +676,7 @@ impl Vm {
         if dict.contains_key(&eq) && !dict.contains_key(&hash) {
             dict.insert(hash, Value::None);
         }
+        let plain_setattr = !has_store_hooks(&dict) && mro.iter().all(|c| c.plain_setattr.get());
         let ga = self.intern_static("__getattribute__");
         let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
             || mro.iter().any(|c| c.custom_getattribute.get());
@@ -694,8 +695,19 @@ impl Vm {
             metaclass: RefCell::new(None),
             version: Cell::new(0),
             custom_getattribute: Cell::new(custom_getattribute),
+            plain_setattr: Cell::new(plain_setattr),
         }))
     }
+}
+
+/// Whether a class dict makes attribute stores special: a script
+/// `__setattr__`, a property, or an object with `__set__`.
+pub fn has_store_hooks(dict: &SymMap<Value>) -> bool {
+    dict.iter().any(|(k, v)| {
+        (k.as_str() == "__setattr__" && matches!(v, Value::Function(_)))
+            || matches!(v, Value::Object(o) if o.as_any().is::<super::descr::Property>())
+            || matches!(v, Value::Instance(i) if i.class.lookup(&super::value::intern("__set__")).is_some())
+    })
 }
 
 fn missing_args(fname: &str, kind: &str, missing: &[String]) -> Error {

@@ -236,6 +236,17 @@ impl Vm {
                         tri!(self.delete_name(fi, code, i));
                     }
                     Op::LoadAttr(i) => {
+                        // Fast path: an attribute in a plain instance's dict.
+                        let top = self.stack.len() - 1;
+                        if let Value::Instance(inst) = &self.stack[top] {
+                            if !inst.class.custom_getattribute.get() {
+                                let hit = inst.dict.borrow().get(&code.names[i as usize]).cloned();
+                                if let Some(v) = hit {
+                                    self.stack[top] = v;
+                                    continue;
+                                }
+                            }
+                        }
                         let obj = pop!(self);
                         sync!();
                         let v = tri!(self.getattr(&obj, &code.names[i as usize]));
@@ -253,6 +264,19 @@ impl Vm {
                         tri!(self.delattr(&obj, &code.names[i as usize]));
                     }
                     Op::LoadMethod(i) => {
+                        // Fast path: a script method found on a plain
+                        // instance's class.
+                        let top = self.stack.len() - 1;
+                        if let Value::Instance(inst) = &self.stack[top] {
+                            let name = &code.names[i as usize];
+                            if !inst.class.custom_getattribute.get() && !inst.dict.borrow().contains_key(name) {
+                                if let Some(f @ Value::Function(_)) = inst.class.lookup(name) {
+                                    let obj = std::mem::replace(&mut self.stack[top], f);
+                                    self.spush(obj);
+                                    continue;
+                                }
+                            }
+                        }
                         let obj = pop!(self);
                         sync!();
                         let (f, recv) = tri!(self.load_method(obj, &code.names[i as usize]));
@@ -732,6 +756,39 @@ impl Vm {
                     }
                     Op::CallMethod { argc, .. } => {
                         let pos = self.stack.len() - argc as usize - 1;
+                        if let (Value::Function(f), false) = (&self.stack[pos - 1], self.stack[pos].is_undef()) {
+                            let c = &*f.code;
+                            let nargs = argc as usize + 1;
+                            if c.flags & FLAG_SIMPLE != 0
+                                && nargs == c.argcount as usize
+                                && self.frames.len() < self.recursion_limit
+                            {
+                                let nlocals = c.nlocals as usize;
+                                let frame = Frame {
+                                    code: f.code.clone(),
+                                    ip: 0,
+                                    base: pos,
+                                    floor: pos - 1,
+                                    globals: f.globals.clone(),
+                                    blocks: Vec::new(),
+                                    namespace: None,
+                                    generator: None,
+                                    resume: Resume::Normal,
+                                    handled_base: self.handled.len(),
+                                };
+                                if c.nfree > 0 || nlocals > nargs {
+                                    let fs = pos + c.free_start as usize;
+                                    let f = f.clone();
+                                    self.stack.resize(pos + nlocals, Value::Undef);
+                                    for (i, cell) in f.closure.iter().enumerate() {
+                                        self.stack[fs + i] = cell.clone();
+                                    }
+                                }
+                                sync!();
+                                self.frames.push(frame);
+                                continue 'frames;
+                            }
+                        }
                         sync!();
                         let pushed = if self.stack[pos].is_undef() {
                             self.stack.remove(pos);

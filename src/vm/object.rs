@@ -51,6 +51,10 @@ pub struct ClassObj {
     /// Some class in the MRO defines `__getattribute__` in script code,
     /// so every attribute read must go through it.
     pub custom_getattribute: Cell<bool>,
+    /// No class in the MRO defines `__setattr__` in script code or holds
+    /// a data descriptor (property or `__set__`): `obj.x = v` can store
+    /// straight into the instance dict.
+    pub plain_setattr: Cell<bool>,
 }
 
 impl ClassObj {

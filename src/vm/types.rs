@@ -70,6 +70,7 @@ pub fn new_class(
         metaclass: RefCell::new(None),
         version: Cell::new(0),
         custom_getattribute: Cell::new(false),
+        plain_setattr: Cell::new(true),
     })
 }
 
