@@ -162,7 +162,14 @@ impl Vm {
                     }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
-                        self.stack[base + i as usize] = v;
+                        let slot = &mut self.stack[base + i as usize];
+                        if slot.is_scalar() {
+                            // SAFETY: the old value owns nothing, so
+                            // skipping its drop glue leaks nothing.
+                            unsafe { std::ptr::write(slot, v) }
+                        } else {
+                            *slot = v;
+                        }
                     }
                     Op::DeleteFast(i) => {
                         if self.stack[base + i as usize].is_undef() {
@@ -304,7 +311,13 @@ impl Vm {
                         tri!(self.delitem(&obj, &key));
                     }
                     Op::Pop => {
-                        self.stack.pop();
+                        let n = self.stack.len() - 1;
+                        if self.stack[n].is_scalar() {
+                            // SAFETY: as above, a scalar needs no drop.
+                            unsafe { self.stack.set_len(n) }
+                        } else {
+                            self.stack.pop();
+                        }
                     }
                     Op::Dup => {
                         let idx = self.stack.len() - 1;

@@ -436,6 +436,18 @@ impl Vm {
 
     /// UnpackSequence: pushes the items of [seq] so the first is on top.
     pub fn unpack(&mut self, seq: Value, n: usize) -> Res<()> {
+        // Exact-length tuples and lists push straight from their storage.
+        match &seq {
+            Value::Tuple(t) if t.items.len() == n => {
+                self.stack.extend(t.items.iter().rev().cloned());
+                return Ok(());
+            }
+            Value::List(l) if l.items.borrow().len() == n => {
+                self.stack.extend(l.items.borrow().iter().rev().cloned());
+                return Ok(());
+            }
+            _ => {}
+        }
         let items = match &seq {
             Value::Tuple(t) => t.items.to_vec(),
             Value::List(l) => l.items.borrow().clone(),

@@ -485,6 +485,15 @@ impl Value {
         c
     }
 
+    /// True for values that own no heap object (no drop needed).
+    #[inline(always)]
+    pub fn is_scalar(&self) -> bool {
+        matches!(
+            self,
+            Value::Undef | Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_)
+        )
+    }
+
     pub fn is_none(&self) -> bool {
         matches!(self, Value::None)
     }
