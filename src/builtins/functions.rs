@@ -121,6 +121,7 @@ fn print(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                 }
             }
             vm.write_out(&out);
+            vm.check_stdout()?;
             if let Some(fl) = kwarg(kw, "flush") {
                 if vm.truthy(fl)? {
                     vm.flush_out();

@@ -72,6 +72,7 @@ fn stream_write(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
         let _ = std::io::stderr().write_all(s.as_bytes());
     } else {
         vm.write_out(&s);
+        vm.check_stdout()?;
     }
     Ok(Value::Int(s.chars().count() as i64))
 }

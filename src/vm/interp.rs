@@ -276,7 +276,9 @@ impl Vm {
                         let top = self.stack.len() - 1;
                         if let Value::Instance(inst) = &self.stack[top] {
                             let name = &code.names[i as usize];
-                            if !inst.class.custom_getattribute.get() && !inst.dict.borrow().contains_key(name) {
+                            if !inst.class.custom_getattribute.get()
+                                && !inst.dict.borrow().contains_key(name)
+                            {
                                 if let Some(f @ Value::Function(_)) = inst.class.lookup(name) {
                                     let obj = std::mem::replace(&mut self.stack[top], f);
                                     self.spush(obj);
@@ -769,7 +771,9 @@ impl Vm {
                     }
                     Op::CallMethod { argc, .. } => {
                         let pos = self.stack.len() - argc as usize - 1;
-                        if let (Value::Function(f), false) = (&self.stack[pos - 1], self.stack[pos].is_undef()) {
+                        if let (Value::Function(f), false) =
+                            (&self.stack[pos - 1], self.stack[pos].is_undef())
+                        {
                             let c = &*f.code;
                             let nargs = argc as usize + 1;
                             if c.flags & FLAG_SIMPLE != 0
@@ -1449,6 +1453,16 @@ impl Vm {
                 }
             }
         }
+    }
+
+    /// Once the reader of stdout has gone away (`con gen.con | head -1`),
+    /// the program ends quietly with status 141, as if killed by SIGPIPE,
+    /// instead of printing into the void forever.
+    pub fn check_stdout(&self) -> Res<()> {
+        if self.stdout_closed {
+            return Err(Error::WithValue(ExcType::SystemExit, Value::Int(141)));
+        }
+        Ok(())
     }
 
     pub fn flush_out(&mut self) {

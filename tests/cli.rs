@@ -1,0 +1,191 @@
+//! End-to-end tests of the `con` command line: argument forms, exit
+//! statuses and the behaviour at a closed stdout.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn con() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_con"))
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = con()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn con");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().expect("wait for con");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn dash_c_runs_code_and_passes_arguments() {
+    let (code, out, _) = run(
+        &["-c", "import sys; print(sys.argv[1:], 6 * 7)", "a", "b"],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, "['a', 'b'] 42\n");
+}
+
+#[test]
+fn program_from_stdin() {
+    let (code, out, _) = run(&["-"], "print('from stdin')\n");
+    assert_eq!((code, out.as_str()), (0, "from stdin\n"));
+}
+
+#[test]
+fn missing_script_is_exit_2_with_python_wording() {
+    let (code, _, err) = run(&["/nonexistent/x.con"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("can't open file '/nonexistent/x.con': [Errno 2] No such file or directory"),
+        "{err}"
+    );
+}
+
+#[test]
+fn directory_as_script_is_exit_2() {
+    let (code, _, err) = run(&["/"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("Is a directory"), "{err}");
+}
+
+#[test]
+fn unknown_option_is_exit_2() {
+    let (code, _, err) = run(&["--bogus"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown option --bogus"), "{err}");
+}
+
+#[test]
+fn syntax_error_is_exit_1_with_position() {
+    let (code, out, err) = run(&["-c", "x = (1,\nprint(x"], "");
+    assert_eq!(code, 1);
+    assert_eq!(out, "");
+    assert!(err.contains("<string>:2:6"), "{err}");
+    assert!(err.contains("was never closed"), "{err}");
+}
+
+#[test]
+fn uncaught_exception_prints_traceback_and_exits_1() {
+    let (code, _, err) = run(&["-c", "def f():\n    return 1 / 0\nf()"], "");
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("Traceback (most recent call last):"),
+        "{err}"
+    );
+    assert!(err.contains("line 2, in f"), "{err}");
+    assert!(
+        err.trim_end()
+            .ends_with("ZeroDivisionError: division by zero"),
+        "{err}"
+    );
+}
+
+#[test]
+fn system_exit_status() {
+    assert_eq!(run(&["-c", "import sys; sys.exit(3)"], "").0, 3);
+    let (code, _, err) = run(&["-c", "raise SystemExit('bye')"], "");
+    assert_eq!((code, err.as_str()), (1, "bye\n"));
+}
+
+#[test]
+fn check_compiles_without_running() {
+    let (code, out, _) = run(&["--check", "-c"], "");
+    assert_eq!(code, 2, "{out}");
+    let dir = std::env::temp_dir().join(format!("con-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("ok.con");
+    std::fs::write(&f, "print('ran')\n").unwrap();
+    let (code, out, _) = run(&["--check", f.to_str().unwrap()], "");
+    assert_eq!((code, out.as_str()), (0, ""));
+    let (code, out, _) = run(&["--dis", f.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("LoadGlobal(0) (print)"), "{out}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn input_at_eof_raises_eoferror() {
+    let (code, _, err) = run(&["-c", "input()"], "");
+    assert_eq!(code, 1);
+    assert!(
+        err.trim_end()
+            .ends_with("EOFError: EOF when reading a line"),
+        "{err}"
+    );
+}
+
+/// `con gen.con | head -1`: once the reader is gone the program stops
+/// quietly instead of running forever or printing a panic.
+#[test]
+fn closed_stdout_ends_the_program_quietly() {
+    let mut child = con()
+        .args(["-c", "i = 0\nwhile True:\n    print(i)\n    i += 1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 2];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    drop(child.stdout.take());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            child.kill().ok();
+            panic!("con kept running after stdout closed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(141));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn deep_recursion_is_a_recursion_error() {
+    let (code, _, err) = run(&["-c", "def f(n):\n    return f(n + 1)\nf(0)"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("[Previous line repeated"), "{err}");
+    assert!(
+        err.trim_end()
+            .ends_with("RecursionError: maximum recursion depth exceeded"),
+        "{err}"
+    );
+}
+
+#[test]
+fn self_referencing_objects_are_collected() {
+    // A million cycles: memory must stay bounded (the collector runs).
+    let code = "import gc\nclass N:\n    def __init__(self):\n        self.me = self\nfor i in range(300000):\n    n = N()\nprint(gc.collect() < 100)";
+    let (status, out, err) = run(&["-c", code], "");
+    assert_eq!((status, out.as_str()), (0, "True\n"), "{err}");
+}
