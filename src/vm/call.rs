@@ -31,6 +31,21 @@ impl Vm {
                         return Ok(true);
                     }
                 }
+                Value::Native(n) => {
+                    // Built-ins get their arguments in a reused buffer, so
+                    // `len(x)` or `lst.append(v)` allocates nothing.
+                    let f = n.func;
+                    let mut buf = std::mem::take(&mut self.arg_buf);
+                    buf.extend(self.stack.drain(fpos + 1..));
+                    self.stack.pop();
+                    let r = f(self, &buf, &[]);
+                    buf.clear();
+                    if buf.capacity() > self.arg_buf.capacity() {
+                        self.arg_buf = buf;
+                    }
+                    self.spush(r?);
+                    return Ok(false);
+                }
                 Value::BoundMethod(m) => {
                     let (func, recv) = (m.func.clone(), m.receiver.clone());
                     self.stack[fpos] = func;

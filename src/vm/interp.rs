@@ -44,6 +44,8 @@ pub struct Vm {
     /// Directories searched by `import`, in order.
     pub path: Vec<std::path::PathBuf>,
     pub argv: Vec<String>,
+    /// A spare argument buffer for calls of built-in functions.
+    pub arg_buf: Vec<Value>,
     /// Containers whose repr is being built (cycle and depth guard).
     pub repr_guard: Vec<usize>,
     /// `sys.modules`, once the sys module exists (kept in step with
@@ -87,6 +89,7 @@ impl Vm {
             path: Vec::new(),
             argv: Vec::new(),
             repr_guard: Vec::new(),
+            arg_buf: Vec::new(),
             sys_modules: None,
             native_classes: std::cell::RefCell::new(HashMap::new()),
             line_buffered: std::io::stdout().is_terminal(),
