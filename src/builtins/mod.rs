@@ -56,12 +56,14 @@ pub fn add_fn(vm: &mut Vm, module: &ModuleObj, name: &'static str, f: NativeFnPt
 pub fn add_method(vm: &mut Vm, class: &Rc<ClassObj>, name: &'static str, f: NativeFnPtr) {
     let sym = vm.intern(name);
     class.dict.borrow_mut().insert(sym, native(name, f));
+    crate::vm::object::classes_changed();
 }
 
 /// Sets a plain attribute on a class.
 pub fn add_attr(vm: &mut Vm, class: &Rc<ClassObj>, name: &str, v: Value) {
     let sym = vm.intern(name);
     class.dict.borrow_mut().insert(sym, v);
+    crate::vm::object::classes_changed();
 }
 
 /// Checks the positional argument count of a native function.

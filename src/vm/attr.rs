@@ -481,10 +481,12 @@ impl Vm {
                 if Rc::ptr_eq(&inst.class, &self.types.object) {
                     return Err(self.no_attribute(obj, name));
                 }
-                let sa = self.intern_static("__setattr__");
-                if let Some(f @ Value::Function(_)) = inst.class.lookup(&sa) {
-                    self.call(&f, &[obj.clone(), Value::Str(name.clone()), v], &[])?;
-                    return Ok(());
+                if inst.class.custom_setattr.get() {
+                    let sa = self.intern_static("__setattr__");
+                    if let Some(f @ Value::Function(_)) = inst.class.lookup(&sa) {
+                        self.call(&f, &[obj.clone(), Value::Str(name.clone()), v], &[])?;
+                        return Ok(());
+                    }
                 }
                 inst.dict.borrow_mut().insert(name.clone(), v);
                 Ok(())
@@ -499,8 +501,12 @@ impl Vm {
                 }
                 c.dict.borrow_mut().insert(name.clone(), v);
                 c.version.set(c.version.get().wrapping_add(1));
+                super::object::classes_changed();
                 if super::call::has_store_hooks(&c.dict.borrow()) {
                     c.plain_setattr.set(false);
+                }
+                if name.as_str() == "__setattr__" {
+                    c.custom_setattr.set(true);
                 }
                 Ok(())
             }
@@ -568,6 +574,7 @@ impl Vm {
                     )));
                 }
                 c.version.set(c.version.get().wrapping_add(1));
+                super::object::classes_changed();
                 Ok(())
             }
             Value::Module(m) => {

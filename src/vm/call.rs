@@ -692,6 +692,8 @@ impl Vm {
             dict.insert(hash, Value::None);
         }
         let plain_setattr = !has_store_hooks(&dict) && mro.iter().all(|c| c.plain_setattr.get());
+        let custom_setattr = matches!(dict.get(&self.intern_static("__setattr__")), Some(Value::Function(_)))
+            || mro.iter().any(|c| c.custom_setattr.get());
         let ga = self.intern_static("__getattribute__");
         let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
             || mro.iter().any(|c| c.custom_getattribute.get());
@@ -711,6 +713,8 @@ impl Vm {
             version: Cell::new(0),
             custom_getattribute: Cell::new(custom_getattribute),
             plain_setattr: Cell::new(plain_setattr),
+            custom_setattr: Cell::new(custom_setattr),
+            lookup_cache: RefCell::new((0, new_symmap())),
         }))
     }
 }

@@ -55,6 +55,22 @@ pub struct ClassObj {
     /// a data descriptor (property or `__set__`): `obj.x = v` can store
     /// straight into the instance dict.
     pub plain_setattr: Cell<bool>,
+    /// Some class in the MRO defines `__setattr__` in script code.
+    pub custom_setattr: Cell<bool>,
+    /// Results of MRO lookups (hits and misses), valid while
+    /// [CLASS_EPOCH] has the value recorded with them.
+    pub lookup_cache: RefCell<(u64, SymMap<Option<Value>>)>,
+}
+
+thread_local! {
+    /// Bumped whenever any class dict changes after creation, which
+    /// invalidates every class's lookup cache.
+    pub static CLASS_EPOCH: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Invalidates all class lookup caches (a class dict was modified).
+pub fn classes_changed() {
+    CLASS_EPOCH.with(|e| e.set(e.get() + 1));
 }
 
 impl ClassObj {
@@ -63,12 +79,32 @@ impl ClassObj {
         if let Some(v) = self.dict.borrow().get(name) {
             return Some(v.clone());
         }
-        for c in &self.mro {
-            if let Some(v) = c.dict.borrow().get(name) {
-                return Some(v.clone());
+        if self.mro.is_empty() {
+            return None;
+        }
+        let epoch = CLASS_EPOCH.with(|e| e.get());
+        if let Ok(cache) = self.lookup_cache.try_borrow() {
+            if cache.0 == epoch {
+                if let Some(hit) = cache.1.get(name) {
+                    return hit.clone();
+                }
             }
         }
-        None
+        let mut found = None;
+        for c in &self.mro {
+            if let Some(v) = c.dict.borrow().get(name) {
+                found = Some(v.clone());
+                break;
+            }
+        }
+        if let Ok(mut cache) = self.lookup_cache.try_borrow_mut() {
+            if cache.0 != epoch {
+                cache.1.clear();
+                cache.0 = epoch;
+            }
+            cache.1.insert(name.clone(), found.clone());
+        }
+        found
     }
     /// True when [self] is [other] or derives from it.
     pub fn is_subclass(&self, other: &ClassObj) -> bool {

@@ -71,6 +71,8 @@ pub fn new_class(
         version: Cell::new(0),
         custom_getattribute: Cell::new(false),
         plain_setattr: Cell::new(true),
+        custom_setattr: Cell::new(false),
+        lookup_cache: RefCell::new((0, new_symmap())),
     })
 }
 
