@@ -692,8 +692,10 @@ impl Vm {
             dict.insert(hash, Value::None);
         }
         let plain_setattr = !has_store_hooks(&dict) && mro.iter().all(|c| c.plain_setattr.get());
-        let custom_setattr = matches!(dict.get(&self.intern_static("__setattr__")), Some(Value::Function(_)))
-            || mro.iter().any(|c| c.custom_setattr.get());
+        let custom_setattr = matches!(
+            dict.get(&self.intern_static("__setattr__")),
+            Some(Value::Function(_))
+        ) || mro.iter().any(|c| c.custom_setattr.get());
         let ga = self.intern_static("__getattribute__");
         let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
             || mro.iter().any(|c| c.custom_getattribute.get());

@@ -735,37 +735,9 @@ impl Vm {
                     Op::Call { argc, .. } => {
                         let argc = argc as usize;
                         let fpos = self.stack.len() - argc - 1;
-                        if let Value::Function(f) = &self.stack[fpos] {
-                            let c = &*f.code;
-                            if c.flags & FLAG_SIMPLE != 0
-                                && argc == c.argcount as usize
-                                && self.frames.len() < self.recursion_limit
-                            {
-                                let nlocals = c.nlocals as usize;
-                                let frame = Frame {
-                                    code: f.code.clone(),
-                                    ip: 0,
-                                    base: fpos + 1,
-                                    floor: fpos,
-                                    globals: f.globals.clone(),
-                                    blocks: Vec::new(),
-                                    namespace: None,
-                                    generator: None,
-                                    resume: Resume::Normal,
-                                    handled_base: self.handled.len(),
-                                };
-                                if c.nfree > 0 || nlocals > argc {
-                                    let fs = fpos + 1 + c.free_start as usize;
-                                    let f = f.clone();
-                                    self.stack.resize(fpos + 1 + nlocals, Value::Undef);
-                                    for (i, cell) in f.closure.iter().enumerate() {
-                                        self.stack[fs + i] = cell.clone();
-                                    }
-                                }
-                                sync!();
-                                self.frames.push(frame);
-                                continue 'frames;
-                            }
+                        if self.try_simple_call(fpos, fpos + 1, argc) {
+                            sync!();
+                            continue 'frames;
                         }
                         sync!();
                         if tri!(self.call_op(argc, None)) {
@@ -774,40 +746,11 @@ impl Vm {
                     }
                     Op::CallMethod { argc, .. } => {
                         let pos = self.stack.len() - argc as usize - 1;
-                        if let (Value::Function(f), false) =
-                            (&self.stack[pos - 1], self.stack[pos].is_undef())
+                        if !self.stack[pos].is_undef()
+                            && self.try_simple_call(pos - 1, pos, argc as usize + 1)
                         {
-                            let c = &*f.code;
-                            let nargs = argc as usize + 1;
-                            if c.flags & FLAG_SIMPLE != 0
-                                && nargs == c.argcount as usize
-                                && self.frames.len() < self.recursion_limit
-                            {
-                                let nlocals = c.nlocals as usize;
-                                let frame = Frame {
-                                    code: f.code.clone(),
-                                    ip: 0,
-                                    base: pos,
-                                    floor: pos - 1,
-                                    globals: f.globals.clone(),
-                                    blocks: Vec::new(),
-                                    namespace: None,
-                                    generator: None,
-                                    resume: Resume::Normal,
-                                    handled_base: self.handled.len(),
-                                };
-                                if c.nfree > 0 || nlocals > nargs {
-                                    let fs = pos + c.free_start as usize;
-                                    let f = f.clone();
-                                    self.stack.resize(pos + nlocals, Value::Undef);
-                                    for (i, cell) in f.closure.iter().enumerate() {
-                                        self.stack[fs + i] = cell.clone();
-                                    }
-                                }
-                                sync!();
-                                self.frames.push(frame);
-                                continue 'frames;
-                            }
+                            sync!();
+                            continue 'frames;
                         }
                         sync!();
                         let pushed = if self.stack[pos].is_undef() {
@@ -1008,6 +951,46 @@ impl Vm {
     #[inline(never)]
     fn grow_stack(&mut self) {
         self.stack.reserve(self.stack.capacity().max(256));
+    }
+
+    /// The call fast path: when `stack[fpos]` is a plain script function
+    /// taking exactly the [nargs] arguments that start at [base], pushes
+    /// its frame (the caller's ip must be synced) and returns true.
+    #[inline(always)]
+    fn try_simple_call(&mut self, fpos: usize, base: usize, nargs: usize) -> bool {
+        let Value::Function(f) = &self.stack[fpos] else {
+            return false;
+        };
+        let c = &*f.code;
+        if c.flags & FLAG_SIMPLE == 0
+            || nargs != c.argcount as usize
+            || self.frames.len() >= self.recursion_limit
+        {
+            return false;
+        }
+        let nlocals = c.nlocals as usize;
+        let frame = Frame {
+            code: f.code.clone(),
+            ip: 0,
+            base,
+            floor: fpos,
+            globals: f.globals.clone(),
+            blocks: Vec::new(),
+            namespace: None,
+            generator: None,
+            resume: Resume::Normal,
+            handled_base: self.handled.len(),
+        };
+        if c.nfree > 0 || nlocals > nargs {
+            let fs = base + c.free_start as usize;
+            let f = f.clone();
+            self.stack.resize(base + nlocals, Value::Undef);
+            for (i, cell) in f.closure.iter().enumerate() {
+                self.stack[fs + i] = cell.clone();
+            }
+        }
+        self.frames.push(frame);
+        true
     }
 
     /// Pushes a copy of `stack[idx]`. Done as a reference-count increment
