@@ -9,7 +9,7 @@ use super::frame::{Frame, Resume};
 use super::interp::Vm;
 use super::object::ModuleObj;
 use super::value::*;
-use crate::bytecode::{Code, SourceFile};
+use crate::bytecode::Code;
 
 /// Where a module's source was found.
 enum Found {
@@ -303,7 +303,3 @@ impl Vm {
         Ok(())
     }
 }
-
-/// Keeps SourceFile in scope for callers building code by hand.
-#[allow(dead_code)]
-fn _source(_: &SourceFile) {}

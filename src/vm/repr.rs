@@ -5,7 +5,6 @@ use num_bigint::BigInt;
 use super::error::{Error, ExcType, Res};
 use super::format::{self, FormatHost};
 use super::interp::Vm;
-use super::object::*;
 use super::value::*;
 
 /// CPython's default limit on int <-> str conversion (digits).
@@ -537,7 +536,3 @@ impl FormatHost for Vm {
         Vm::getattr(self, v, &s)
     }
 }
-
-/// Keeps `NativeObject` in scope for `o.repr`.
-#[allow(dead_code)]
-fn _uses(_: &dyn NativeObject) {}
