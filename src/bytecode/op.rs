@@ -47,6 +47,9 @@ pub enum Op {
     DeleteName(u32),
     /// `[obj] -> [obj.names[i]]`
     LoadAttr(u32),
+    /// `[] -> [locals[slot].names[name]]`: LoadFast + LoadAttr fused, the
+    /// `self.x` of methods.
+    LoadFastAttr(u16, u16),
     /// `[v, obj] -> []`, `obj.names[i] = v`.
     StoreAttr(u32),
     /// `[obj] -> []`

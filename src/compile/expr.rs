@@ -127,7 +127,28 @@ impl<'a> Builder<'a> {
             ExprKind::Attribute(v, attr) => {
                 self.expr(v);
                 let i = self.name(attr);
-                self.emit_at(Op::LoadAttr(i), e.span);
+                // Only a bare local name: any other operand may end in a
+                // LoadFast that a jump skips (`(a if c else b).x`).
+                let fusable = matches!(v.node, ExprKind::Name(_));
+                match self.ops.last() {
+                    Some(&Op::LoadFast(s)) if fusable && s <= u16::MAX as u32 && i <= u16::MAX as u32 => {
+                        let at = self.ops.len() - 1;
+                        self.ops[at] = Op::LoadFastAttr(s as u16, i as u16);
+                        // Errors point at the whole attribute expression.
+                        if let Some(last) = self.spans.last_mut() {
+                            if last.0 as usize == at {
+                                last.1 = e.span;
+                            } else {
+                                self.spans.push((at as u32, e.span));
+                            }
+                        } else {
+                            self.spans.push((at as u32, e.span));
+                        }
+                    }
+                    _ => {
+                        self.emit_at(Op::LoadAttr(i), e.span);
+                    }
+                }
             }
             // value[index]
             ExprKind::Subscript(v, index) => {

@@ -245,6 +245,25 @@ impl Vm {
                         sync!();
                         tri!(self.delete_name(fi, code, i));
                     }
+                    Op::LoadFastAttr(s, i) => {
+                        let slot = &self.stack[base + s as usize];
+                        if let Value::Instance(inst) = slot {
+                            if !inst.class.custom_getattribute.get() {
+                                let hit = inst.dict.borrow().get(&code.names[i as usize]).cloned();
+                                if let Some(v) = hit {
+                                    self.spush(v);
+                                    continue;
+                                }
+                            }
+                        }
+                        if slot.is_undef() {
+                            throw!(self.unbound_local(code, s as u32));
+                        }
+                        let obj = slot.clone();
+                        sync!();
+                        let v = tri!(self.getattr(&obj, &code.names[i as usize]));
+                        self.spush(v);
+                    }
                     Op::LoadAttr(i) => {
                         // Fast path: an attribute in a plain instance's dict.
                         let top = self.stack.len() - 1;
