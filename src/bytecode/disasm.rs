@@ -79,7 +79,11 @@ fn describe(code: &Code, op: &Op) -> String {
         | Op::LoadMethod(i)
         | Op::ImportName(i)
         | Op::ImportFrom(i) => format!("{:?} ({})", op, name(i)),
-        Op::LoadFastAttr(s, i) => format!("LoadFastAttr {s} {i} ({}.{})", var(&(*s as u32)), name(&(*i as u32))),
+        Op::LoadFastAttr(s, i) => format!(
+            "LoadFastAttr {s} {i} ({}.{})",
+            var(&(*s as u32)),
+            name(&(*i as u32))
+        ),
         other => format!("{other:?}"),
     }
 }

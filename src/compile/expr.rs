@@ -131,7 +131,9 @@ impl<'a> Builder<'a> {
                 // LoadFast that a jump skips (`(a if c else b).x`).
                 let fusable = matches!(v.node, ExprKind::Name(_));
                 match self.ops.last() {
-                    Some(&Op::LoadFast(s)) if fusable && s <= u16::MAX as u32 && i <= u16::MAX as u32 => {
+                    Some(&Op::LoadFast(s))
+                        if fusable && s <= u16::MAX as u32 && i <= u16::MAX as u32 =>
+                    {
                         let at = self.ops.len() - 1;
                         self.ops[at] = Op::LoadFastAttr(s as u16, i as u16);
                         // Errors point at the whole attribute expression.
