@@ -189,3 +189,48 @@ fn self_referencing_objects_are_collected() {
     let (status, out, err) = run(&["-c", code], "");
     assert_eq!((status, out.as_str()), (0, "True\n"), "{err}");
 }
+
+/// Ctrl-C in a runaway loop raises KeyboardInterrupt with a traceback and
+/// exits with status 130.
+#[test]
+fn sigint_raises_keyboard_interrupt() {
+    let mut child = con()
+        .args(["-c", "print('ready', flush=True)\nwhile True:\n    pass"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut ready)
+        .unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            child.kill().ok();
+            panic!("con ignored SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.trim_end().ends_with("KeyboardInterrupt"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+}

@@ -518,9 +518,14 @@ impl Vm {
                         self.spush(Value::Bool(!t));
                     }
                     Op::Jump(t) => {
+                        // Loop back edges poll for a due collection or a
+                        // Ctrl-C (both raise the same flag).
                         if (t as usize) < ip
                             && super::gc::COLLECT_PENDING.load(std::sync::atomic::Ordering::Relaxed)
                         {
+                            if let Some(e) = super::interrupt::take_interrupt() {
+                                throw!(e);
+                            }
                             super::gc::collect();
                         }
                         ip = t as usize;

@@ -12,6 +12,7 @@ pub mod gc;
 pub mod hashing;
 pub mod import;
 pub mod interp;
+pub mod interrupt;
 pub mod iter;
 pub mod num;
 pub mod object;
