@@ -71,6 +71,9 @@ pub struct Code {
     pub def_span: Span,
     /// Per-name cache of the module slot of a global (u32::MAX unresolved).
     pub global_cache: Box<[Cell<u32>]>,
+    /// Per-name cache of the builtins-module slot, for globals that fall
+    /// through to a builtin (u32::MAX unresolved).
+    pub builtin_cache: Box<[Cell<u32>]>,
 }
 
 impl Code {

@@ -309,6 +309,7 @@ impl<'a> Builder<'a> {
             file: self.file,
             def_span,
             global_cache: (0..nnames).map(|_| Cell::new(u32::MAX)).collect(),
+            builtin_cache: (0..nnames).map(|_| Cell::new(u32::MAX)).collect(),
         })
     }
 

@@ -1123,7 +1123,20 @@ impl Vm {
         if !v.is_undef() {
             return Some(v);
         }
-        self.builtins.get(&code.names[i as usize])
+        // Builtins are slots too; a builtin the script never shadows is
+        // found without hashing after the first lookup.
+        let bcache = &code.builtin_cache[i as usize];
+        let mut bslot = bcache.get();
+        if bslot == u32::MAX {
+            bslot = self.builtins.slot_of(&code.names[i as usize]);
+            bcache.set(bslot);
+        }
+        let v = self.builtins.slots.borrow()[bslot as usize].clone();
+        if v.is_undef() {
+            None
+        } else {
+            Some(v)
+        }
     }
 
     fn store_global(&mut self, code: &Code, fi: usize, i: u32, v: Value) {
