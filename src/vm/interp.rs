@@ -632,6 +632,38 @@ impl Vm {
                             ip = exit as usize;
                             continue;
                         }
+                        // Ranges and lists step inline, without cloning the
+                        // iterator or a virtual call.
+                        if let Value::Object(o) = &self.stack[n] {
+                            let any = o.as_any();
+                            if let Some(r) = any.downcast_ref::<super::iter::RangeIter>() {
+                                let i = r.next.get();
+                                if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
+                                    r.next.set(i.saturating_add(r.step));
+                                    self.spush(Value::Int(i));
+                                } else {
+                                    self.stack.pop();
+                                    ip = exit as usize;
+                                }
+                                continue;
+                            }
+                            if let Some(l) = any.downcast_ref::<super::iter::ListIter>() {
+                                let i = l.index.get();
+                                let item = l.list.items.borrow().get(i).cloned();
+                                match item {
+                                    Some(v) => {
+                                        l.index.set(i + 1);
+                                        self.spush(v);
+                                    }
+                                    None => {
+                                        l.index.set(usize::MAX / 2);
+                                        self.stack.pop();
+                                        ip = exit as usize;
+                                    }
+                                }
+                                continue;
+                            }
+                        }
                         sync!();
                         let it = self.stack[n].clone();
                         match tri!(self.iter_next(&it)) {
