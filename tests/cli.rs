@@ -31,6 +31,21 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// Waits for [child] to exit; kills it and fails with [why] after 10 s.
+fn wait_at_most_10s(child: &mut std::process::Child, why: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            child.kill().ok();
+            panic!("{why}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn dash_c_runs_code_and_passes_arguments() {
     let (code, out, _) = run(
@@ -148,17 +163,7 @@ fn closed_stdout_ends_the_program_quietly() {
         .read_exact(&mut first)
         .unwrap();
     drop(child.stdout.take());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            child.kill().ok();
-            panic!("con kept running after stdout closed");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_at_most_10s(&mut child, "con kept running after stdout closed");
     assert_eq!(status.code(), Some(141));
     let mut err = String::new();
     child
@@ -212,17 +217,7 @@ fn sigint_raises_keyboard_interrupt() {
         .status()
         .unwrap();
     assert!(status.success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > Duration::from_secs(10) {
-            child.kill().ok();
-            panic!("con ignored SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_at_most_10s(&mut child, "con ignored SIGINT");
     let mut err = String::new();
     child
         .stderr

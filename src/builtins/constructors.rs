@@ -11,7 +11,7 @@ use super::functions::{fn_iter, new_classmethod, new_property, new_staticmethod}
 use super::{add_fn, add_method, arg_or_kw, check_args, kwarg};
 use crate::vm::descr::Property;
 use crate::vm::dict::Dict;
-use crate::vm::error::{Error, ExcType, Res};
+use crate::vm::error::{Error, Res};
 use crate::vm::object::*;
 use crate::vm::value::*;
 use crate::vm::Vm;
@@ -367,39 +367,16 @@ fn str_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         return Ok(Value::str(""));
     };
     let encoding = arg_or_kw(args, kw, 1, "encoding");
-    if let (Value::Bytes(_) | Value::ByteArray(_), Some(_)) = (x, encoding) {
-        let b = vm.bytes_of(x)?;
-        let errors =
-            arg_or_kw(args, kw, 2, "errors").and_then(|v| v.as_str().map(|s| s.to_string()));
-        return decode_utf8(&b, errors.as_deref());
+    if let (Value::Bytes(_) | Value::ByteArray(_), Some(enc)) = (x, encoding) {
+        // str(b, encoding, errors) is b.decode(encoding, errors).
+        let mut dargs = vec![enc.clone()];
+        dargs.extend(arg_or_kw(args, kw, 2, "errors").cloned());
+        return vm.call_method(x, "decode", &dargs);
     }
     if let Value::Str(_) = x {
         return Ok(x.clone());
     }
     Ok(Value::string(vm.to_str(x)?))
-}
-
-/// `bytes.decode()` for UTF-8 (and ASCII/latin-1 aliases).
-pub fn decode_utf8(b: &[u8], errors: Option<&str>) -> Res<Value> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Ok(Value::str(s)),
-        Err(e) => match errors {
-            Some("replace") => Ok(Value::string(String::from_utf8_lossy(b).into_owned())),
-            Some("ignore") => Ok(Value::string(
-                String::from_utf8_lossy(b).replace('\u{fffd}', ""),
-            )),
-            _ => {
-                let pos = e.valid_up_to();
-                Err(Error::new(
-                    ExcType::UnicodeDecodeError,
-                    format!(
-                        "'utf-8' codec can't decode byte 0x{:02x} in position {}: invalid start byte",
-                        b[pos], pos
-                    ),
-                ))
-            }
-        },
-    }
 }
 
 // ----- containers ----------------------------------------------------------

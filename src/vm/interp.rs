@@ -369,34 +369,8 @@ impl Vm {
                         self.stack.insert(n - 3, v);
                     }
                     Op::Binary(bop) => {
-                        if let Some((x, y)) = self.top_ints() {
-                            let r = match bop {
-                                BinOp::Add => x.checked_add(y),
-                                BinOp::Sub => x.checked_sub(y),
-                                BinOp::Mul => x.checked_mul(y),
-                                BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
-                                BinOp::BitAnd => Some(x & y),
-                                BinOp::BitOr => Some(x | y),
-                                BinOp::BitXor => Some(x ^ y),
-                                BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
-                                self.replace_top2_scalars(Value::Int(r));
-                                continue;
-                            }
-                        } else if let Some((x, y)) = self.top_floats() {
-                            let r = match bop {
-                                BinOp::Add => Some(x + y),
-                                BinOp::Sub => Some(x - y),
-                                BinOp::Mul => Some(x * y),
-                                BinOp::Div if y != 0.0 => Some(x / y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
-                                self.replace_top2_scalars(Value::Float(r));
-                                continue;
-                            }
+                        if self.scalar_binary(bop) {
+                            continue;
                         }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
@@ -408,28 +382,9 @@ impl Vm {
                         }
                     }
                     Op::InplaceBinary(bop) => {
-                        if let Some((x, y)) = self.top_ints() {
-                            let r = match bop {
-                                BinOp::Add => x.checked_add(y),
-                                BinOp::Sub => x.checked_sub(y),
-                                BinOp::Mul => x.checked_mul(y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
-                                self.replace_top2_scalars(Value::Int(r));
-                                continue;
-                            }
-                        } else if let Some((x, y)) = self.top_floats() {
-                            let r = match bop {
-                                BinOp::Add => Some(x + y),
-                                BinOp::Sub => Some(x - y),
-                                BinOp::Mul => Some(x * y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
-                                self.replace_top2_scalars(Value::Float(r));
-                                continue;
-                            }
+                        // Ints and floats are immutable: `x op= y` is `x op y`.
+                        if self.scalar_binary(bop) {
+                            continue;
                         }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
@@ -1089,6 +1044,43 @@ impl Vm {
     #[inline(always)]
     pub fn spop(&mut self) -> Value {
         self.stack.pop().unwrap_or(Value::Undef)
+    }
+
+    /// `a op b` on the two top values when both are ints or both floats
+    /// and the result needs no promotion or error: replaces them with the
+    /// result and returns true; otherwise leaves the stack alone.
+    #[inline(always)]
+    fn scalar_binary(&mut self, bop: BinOp) -> bool {
+        if let Some((x, y)) = self.top_ints() {
+            let r = match bop {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                BinOp::Mul => x.checked_mul(y),
+                BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
+                BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
+                BinOp::BitAnd => Some(x & y),
+                BinOp::BitOr => Some(x | y),
+                BinOp::BitXor => Some(x ^ y),
+                _ => None,
+            };
+            if let Some(r) = r {
+                self.replace_top2_scalars(Value::Int(r));
+                return true;
+            }
+        } else if let Some((x, y)) = self.top_floats() {
+            let r = match bop {
+                BinOp::Add => Some(x + y),
+                BinOp::Sub => Some(x - y),
+                BinOp::Mul => Some(x * y),
+                BinOp::Div if y != 0.0 => Some(x / y),
+                _ => None,
+            };
+            if let Some(r) = r {
+                self.replace_top2_scalars(Value::Float(r));
+                return true;
+            }
+        }
+        false
     }
 
     /// The two top stack values when both are ints.
