@@ -5,6 +5,7 @@ pub mod builtins;
 pub mod bytecode;
 pub mod compile;
 pub mod diag;
+pub mod runtime;
 pub mod syntax;
 pub mod vm;
 

@@ -135,7 +135,7 @@ fn real_main() -> u8 {
         }
         Mode::Run => {}
     }
-    con::vm::interrupt::install_sigint_handler();
+    con::vm::interrupt::install_signal_handlers();
     let mut vm = Vm::new();
     vm.argv = std::iter::once(argv0).chain(rest).collect();
     let script_dir = match &source {

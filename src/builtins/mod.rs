@@ -10,6 +10,8 @@ pub mod instance_dict;
 pub mod list_methods;
 pub mod mod_array;
 pub mod mod_collections;
+pub mod mod_con;
+pub mod mod_con_sync;
 pub mod mod_copy;
 pub mod mod_functools;
 pub mod mod_heapq;
@@ -33,7 +35,7 @@ pub mod str_methods;
 use std::rc::Rc;
 
 use crate::vm::error::{Error, Res};
-use crate::vm::object::{ClassObj, ModuleObj, NativeFn, NativeFnPtr};
+use crate::vm::object::{ClassObj, ModuleObj, NativeFn, NativeFnPtr, NativeKind};
 use crate::vm::value::{Sym, Value};
 use crate::vm::Vm;
 
@@ -43,6 +45,7 @@ pub fn native(name: &'static str, func: NativeFnPtr) -> Value {
         name,
         func,
         data: None,
+        kind: NativeKind::Plain,
     }))
 }
 
@@ -131,6 +134,18 @@ pub fn install(vm: &mut Vm) {
     mod_io::install_open(vm);
     instance_dict::install(vm);
     let b = vm.builtins.clone();
+    // `next@(it)` may switch (a pipe, a non-atomic generator).
+    if let Some(Value::Native(n)) = b.get_str("next") {
+        b.set_str(
+            "next",
+            Value::Native(Rc::new(NativeFn {
+                name: n.name,
+                func: n.func,
+                data: None,
+                kind: NativeKind::Dual,
+            })),
+        );
+    }
     for c in vm.types.exception_order.clone() {
         let name = c.name.clone();
         b.set(&name, Value::Class(c));

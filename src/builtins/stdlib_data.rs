@@ -17,6 +17,7 @@ pub fn create(vm: &mut Vm, name: &str) -> Res<Option<Rc<ModuleObj>>> {
     Ok(Some(match name {
         "re" => mod_re::create(vm),
         "json" => mod_json::create(vm),
+        "_con" => super::mod_con::create(vm),
         "os" => mod_os::create(vm)?,
         "os.path" | "posixpath" => mod_os::create_path(vm),
         "io" => mod_io::create(vm),

@@ -109,6 +109,8 @@ pub enum Op {
     GetIter,
     /// `[it] -> [it, next]`, or pops `it` and jumps when exhausted.
     ForIter(u32),
+    /// `for@`: as ForIter, but each step is `next@(it)` (may switch).
+    ForIterAt(u32),
 
     /// `[a1..an] -> [tuple]`
     BuildTuple(u32),
@@ -211,8 +213,9 @@ pub enum Op {
     LoadAssertionError,
     /// `[v] -> []`: echoes a non-None value in the REPL.
     PrintExpr,
-    /// `[] -> []`: `sibling f@(...)` marker (the call follows as CallAt).
-    Sibling,
+    /// `[f, args, kwargs] -> []`: `sibling f@(*args, **kwargs)` starts a
+    /// micro-thread prejoined to this frame.
+    Spawn,
 }
 
 impl Op {
@@ -222,8 +225,8 @@ impl Op {
         use Op::*;
         match *self {
             Jump(t) | PopJumpIfFalse(t) | PopJumpIfTrue(t) | JumpIfFalseOrPop(t)
-            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | SetupExcept(t)
-            | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => Some(t),
+            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | ForIterAt(t)
+            | SetupExcept(t) | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => Some(t),
             _ => None,
         }
     }
@@ -231,8 +234,8 @@ impl Op {
         use Op::*;
         match self {
             Jump(t) | PopJumpIfFalse(t) | PopJumpIfTrue(t) | JumpIfFalseOrPop(t)
-            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | SetupExcept(t)
-            | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => *t = new,
+            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | ForIterAt(t)
+            | SetupExcept(t) | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => *t = new,
             _ => {}
         }
     }
@@ -244,6 +247,8 @@ impl Op {
                 | Op::CallMethod { at: true, .. }
                 | Op::CallKw { at: true, .. }
                 | Op::CallEx { at: true }
+                | Op::ForIterAt(_)
+                | Op::Spawn
                 | Op::YieldValue
                 | Op::YieldFrom(_)
         )

@@ -487,6 +487,13 @@ impl<'a> Builder<'a> {
             return;
         }
         // General form: build a positional tuple and a keyword dict.
+        self.args_tuple_and_kw(args, pushed);
+        self.emit_at(Op::CallEx { at }, span);
+    }
+
+    /// Emits `[args_tuple, kwargs_dict_or_None]` for [args], after
+    /// [pushed] positional arguments already on the stack.
+    pub(crate) fn args_tuple_and_kw(&mut self, args: &'a [Arg], pushed: u32) {
         self.emit(Op::BuildList(pushed));
         for a in args {
             match a {
@@ -527,7 +534,6 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.emit_at(Op::CallEx { at }, span);
     }
 
     /// Compiles f-string parts, returning how many strings were pushed.
@@ -638,7 +644,11 @@ impl<'a> Builder<'a> {
         self.expr(&gens[0].iter);
         self.span = node.span;
         self.emit(Op::GetIter);
-        self.emit(Op::Call { argc: 1, at: false });
+        // A list/set/dict comprehension making @ calls runs non-atomically
+        // in its enclosing frame's thread (a generator expression is
+        // resumed by for@/next@ instead).
+        let at = kind != CompKind::Gen && self.table.scopes[scope].is_nonatomic;
+        self.emit(Op::Call { argc: 1, at });
     }
 
     fn comp_loop(

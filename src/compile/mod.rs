@@ -282,7 +282,8 @@ impl<'a> Builder<'a> {
         if sc.is_nonatomic {
             flags |= FLAG_NONATOMIC;
         }
-        if flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0 && kwonly == 0 {
+        if flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC) == 0 && kwonly == 0
+        {
             flags |= FLAG_SIMPLE;
         }
         let qualname = if self.qualname.is_empty() {

@@ -98,12 +98,16 @@ impl<'a> Builder<'a> {
                 iter,
                 body,
                 orelse,
-                ..
+                at,
             } => {
                 self.expr(iter);
                 self.span = s.span;
                 self.emit(Op::GetIter);
-                let start = self.emit(Op::ForIter(0));
+                let start = self.emit(if *at {
+                    Op::ForIterAt(0)
+                } else {
+                    Op::ForIter(0)
+                });
                 self.store_target(target);
                 self.break_lists.push(Vec::new());
                 self.fblocks.push(FBlock::Loop {
@@ -219,9 +223,11 @@ impl<'a> Builder<'a> {
                 if sc.is_generator {
                     self.error(s.span, "'sibling' inside a generator function");
                 }
-                self.emit(Op::Sibling);
-                self.expr(call);
-                self.emit(Op::Pop);
+                if let ExprKind::Call { func, args, .. } = &call.node {
+                    self.expr(func);
+                    self.args_tuple_and_kw(args, 0);
+                    self.emit_at(Op::Spawn, call.span);
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ use super::frame::{Frame, GenState, Resume};
 use super::interp::Vm;
 use super::object::*;
 use super::value::*;
-use crate::bytecode::code::{FLAG_GENERATOR, FLAG_VARARGS, FLAG_VARKW};
+use crate::bytecode::code::{FLAG_GENERATOR, FLAG_NONATOMIC, FLAG_VARARGS, FLAG_VARKW};
 use crate::bytecode::Code;
 
 impl Vm {
@@ -22,7 +22,8 @@ impl Vm {
             match &self.stack[fpos] {
                 Value::Function(f) => {
                     let code = &f.code;
-                    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
+                    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC)
+                        == 0
                         && argc == code.argcount as usize
                         && code.kwonlycount == 0
                     {
@@ -56,7 +57,9 @@ impl Vm {
                     let c = c.clone();
                     if let Some(Value::Function(init)) = c.lookup(&self.intern_static("__init__")) {
                         let code = &init.code;
-                        if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
+                        if code.flags
+                            & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC)
+                            == 0
                             && argc + 1 == code.argcount as usize
                             && code.kwonlycount == 0
                             && c.lookup(&self.intern_static("__new__")).is_none()
@@ -98,6 +101,9 @@ impl Vm {
     /// functions (returning true) or pushes the result (returning false).
     fn call_general(&mut self, func: Value, args: Vec<Value>, kw: Vec<(Sym, Value)>) -> Res<bool> {
         if let Value::Function(f) = &func {
+            if f.code.flags & (FLAG_NONATOMIC | FLAG_GENERATOR) == FLAG_NONATOMIC && !self.at_call {
+                return Err(self.nonatomic_called_atomically(&f.code.name));
+            }
             let locals = self.bind_args(f, &args, &kw)?;
             if f.code.flags & FLAG_GENERATOR != 0 {
                 let g = self.new_generator(f, locals);
@@ -158,6 +164,11 @@ impl Vm {
         self.push_frame_record(f, base, floor, resume)
     }
 
+    /// Pushes a frame for [f] whose locals already sit at [base].
+    pub(crate) fn push_function_frame(&mut self, f: &Rc<FunctionObj>, base: usize) -> Res<()> {
+        self.push_frame_record(f, base, base, Resume::Normal)
+    }
+
     #[inline(always)]
     fn push_frame_record(
         &mut self,
@@ -184,6 +195,7 @@ impl Vm {
             generator: None,
             resume,
             handled_base: self.handled.len(),
+            flags: 0,
         });
         Ok(())
     }
@@ -192,6 +204,13 @@ impl Vm {
     pub fn call(&mut self, func: &Value, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         match func {
             Value::Function(f) => {
+                if f.code.flags & (FLAG_NONATOMIC | FLAG_GENERATOR) == FLAG_NONATOMIC {
+                    let name = f.code.name.as_str();
+                    return Err(Error::new(
+                        ExcType::AtomicityError,
+                        format!("{name}() is non-atomic (it makes @ calls), but built-in code calls back atomically"),
+                    ));
+                }
                 let locals = self.bind_args(f, args, kw)?;
                 if f.code.flags & FLAG_GENERATOR != 0 {
                     return Ok(self.new_generator(f, locals));
@@ -384,6 +403,7 @@ impl Vm {
             generator: None,
             resume: Resume::Normal,
             handled_base: 0,
+            flags: 0,
         };
         let g = Value::Generator(Rc::new(GeneratorObj {
             state: RefCell::new(GenState {

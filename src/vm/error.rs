@@ -39,6 +39,10 @@ pub enum ExcType {
     SyntaxError,
     AtomicityError,
     TimeoutError,
+    Interrupted,
+    MicroThreadExit,
+    EndOfPipe,
+    DeadlockError,
 }
 
 impl ExcType {
@@ -77,6 +81,10 @@ impl ExcType {
             SyntaxError => "SyntaxError",
             AtomicityError => "AtomicityError",
             TimeoutError => "TimeoutError",
+            Interrupted => "Interrupted",
+            MicroThreadExit => "MicroThreadExit",
+            EndOfPipe => "EndOfPipe",
+            DeadlockError => "DeadlockError",
         }
     }
 }
@@ -93,6 +101,9 @@ pub enum Error {
     /// `StopIteration(value)` or `KeyError(key)`: a built-in exception
     /// whose single argument is a value rather than a message.
     WithValue(ExcType, Value),
+    /// Not an exception: a switching primitive parked the running
+    /// micro-thread, and the dispatch loop must return to the scheduler.
+    Suspend,
 }
 
 pub type Res<T> = Result<T, Error>;

@@ -173,6 +173,10 @@ impl Vm {
                 let cls = self.types.exc(t);
                 self.new_exception(&cls, vec![v])
             }
+            Error::Suspend => {
+                let cls = self.types.exc(ExcType::RuntimeError);
+                self.new_exception(&cls, vec![Value::str("thread switch outside a scheduler")])
+            }
         }
     }
 
@@ -187,6 +191,7 @@ impl Vm {
                 Value::Instance(i) => i.class.is_subclass(&self.types.exc(t)),
                 _ => false,
             },
+            Error::Suspend => false,
         }
     }
 
@@ -196,7 +201,7 @@ impl Vm {
             return None;
         }
         Some(match e {
-            Error::New(_, _) => Value::None,
+            Error::New(_, _) | Error::Suspend => Value::None,
             Error::WithValue(_, v) => v.clone(),
             Error::Raised(v) => with_exc_data(v, |d| match &*d.args.borrow() {
                 Value::Tuple(t) if !t.items.is_empty() => t.items[0].clone(),
@@ -212,7 +217,10 @@ impl Vm {
     #[cold]
     #[inline(never)]
     pub fn handle_error(&mut self, err: Error, stop: usize, reraise: bool) -> Res<()> {
-        let exc = self.materialize(err);
+        if matches!(err, Error::Suspend) {
+            return Err(Error::Suspend);
+        }
+        let mut exc = self.materialize(err);
         if !reraise {
             if let Some(ctx) = self.handled.last() {
                 if !ctx.is(&exc) {
@@ -243,6 +251,14 @@ impl Vm {
                 self.stack.push(exc.clone());
                 self.handled.push(exc);
                 return Ok(());
+            }
+            if self.sched.is_some() {
+                // Leaving a frame: one with live siblings joins them first.
+                let depth = self.frames.len() - 1;
+                if self.frames[depth].flags & super::frame::FRAME_SIBLINGS != 0 {
+                    exc = self.join_on_raise(exc)?;
+                }
+                self.frame_left(depth);
             }
             let Some(mut frame) = self.frames.pop() else {
                 return Err(Error::Raised(exc));

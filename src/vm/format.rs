@@ -1384,6 +1384,7 @@ mod tests {
                 Error::New(t, m) => format!("!{}: {}", t.name(), m.unwrap_or_default()),
                 Error::WithValue(t, v) => format!("!{}: {}", t.name(), self.repr_of(&v).unwrap()),
                 Error::Raised(_) => "!raised".into(),
+                Error::Suspend => "!suspend".into(),
             }
         }
         fn check(&mut self, what: String, got: Res<String>, want: &str) {

@@ -34,7 +34,16 @@ pub enum Resume {
     ForIter(u32),
     /// A generator driven by `YieldFrom` in the caller generator.
     YieldFrom(u32),
+    /// A generator resumed by `next@(g)`: yields push the value;
+    /// returning raises StopIteration in the caller.
+    Next,
 }
+
+/// The frame was entered by a non-atomic call from a non-atomic frame (or
+/// is a thread's root): a switch may happen while it is on top.
+pub const FRAME_NONATOMIC: u8 = 1;
+/// The frame started siblings it has not yet joined.
+pub const FRAME_SIBLINGS: u8 = 2;
 
 pub struct Frame {
     pub code: Rc<Code>,
@@ -53,6 +62,8 @@ pub struct Frame {
     pub resume: Resume,
     /// Length of the handled-exception stack at entry.
     pub handled_base: usize,
+    /// FRAME_NONATOMIC, FRAME_SIBLINGS.
+    pub flags: u8,
 }
 
 /// A generator: a suspended frame plus its saved stack window.

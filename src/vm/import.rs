@@ -55,6 +55,7 @@ impl Vm {
             generator: None,
             resume: Resume::Normal,
             handled_base: self.handled.len(),
+            flags: 0,
         });
         self.run_nested()
     }

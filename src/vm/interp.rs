@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::error::{Error, ExcType, Res};
-use super::frame::{Block, Frame, Resume};
+use super::frame::{Block, Frame, Resume, FRAME_NONATOMIC, FRAME_SIBLINGS};
 use super::object::*;
 use super::types::Types;
 use super::value::*;
@@ -57,6 +57,13 @@ pub struct Vm {
     pub line_buffered: bool,
     /// Set when writing to stdout failed with a broken pipe.
     pub stdout_closed: bool,
+    /// The micro-thread scheduler while `con.bootstrap` runs.
+    pub sched: Option<Box<crate::runtime::Scheduler>>,
+    /// Set by a non-atomic call of a switching primitive, for the
+    /// primitive's `begin_switch` check.
+    pub switch_ctx: bool,
+    /// Set while a non-atomic call dispatches to a script function.
+    pub at_call: bool,
 }
 
 /// Limit on native-to-script re-entry (sort keys, `__eq__`, `map`, ...).
@@ -94,6 +101,9 @@ impl Vm {
             native_classes: std::cell::RefCell::new(HashMap::new()),
             line_buffered: std::io::stdout().is_terminal(),
             stdout_closed: false,
+            sched: None,
+            switch_ctx: false,
+            at_call: false,
         };
         crate::builtins::install(&mut vm);
         vm
@@ -478,7 +488,8 @@ impl Vm {
                         if (t as usize) < ip
                             && super::gc::COLLECT_PENDING.load(std::sync::atomic::Ordering::Relaxed)
                         {
-                            if let Some(e) = super::interrupt::take_interrupt() {
+                            sync!();
+                            if let Some(e) = self.poll_signals() {
                                 throw!(e);
                             }
                             super::gc::collect();
@@ -743,6 +754,56 @@ impl Vm {
                         let s = tri!(self.format_field(v, conv, spec));
                         self.spush(s);
                     }
+                    Op::Call { argc, at: true } => {
+                        sync!();
+                        if tri!(self.call_at(argc as usize, None)) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallMethod { argc, at: true } => {
+                        let pos = self.stack.len() - argc as usize - 1;
+                        sync!();
+                        let pushed = if self.stack[pos].is_undef() {
+                            self.stack.remove(pos);
+                            tri!(self.call_at(argc as usize, None))
+                        } else {
+                            tri!(self.call_at(argc as usize + 1, None))
+                        };
+                        if pushed {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallKw { argc, at: true } => {
+                        let names = pop!(self);
+                        sync!();
+                        if tri!(self.call_at(argc as usize, Some(names))) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::CallEx { at: true } => {
+                        let kwargs = pop!(self);
+                        let args = pop!(self);
+                        let func = pop!(self);
+                        sync!();
+                        if tri!(self.call_ex_at(func, args, kwargs)) {
+                            continue 'frames;
+                        }
+                    }
+                    Op::ForIterAt(exit) => {
+                        sync!();
+                        match tri!(self.for_iter_at(exit)) {
+                            super::atomic::Step::Value => {}
+                            super::atomic::Step::Pushed => continue 'frames,
+                            super::atomic::Step::Done => ip = exit as usize,
+                        }
+                    }
+                    Op::Spawn => {
+                        let kwargs = pop!(self);
+                        let args = pop!(self);
+                        let func = pop!(self);
+                        sync!();
+                        tri!(self.spawn_op(func, args, kwargs));
+                    }
                     Op::Call { argc, .. } => {
                         let argc = argc as usize;
                         let fpos = self.stack.len() - argc - 1;
@@ -800,6 +861,7 @@ impl Vm {
                         let f = &self.frames[fi];
                         if fi > stop
                             && f.resume == Resume::Normal
+                            && f.flags & FRAME_SIBLINGS == 0
                             && f.generator.is_none()
                             && f.handled_base == self.handled.len()
                         {
@@ -943,7 +1005,6 @@ impl Vm {
                             self.builtins.set_str("_", v);
                         }
                     }
-                    Op::Sibling => {}
                 }
             }
         }
@@ -991,6 +1052,7 @@ impl Vm {
             generator: None,
             resume: Resume::Normal,
             handled_base: self.handled.len(),
+            flags: 0,
         };
         if c.nfree > 0 || nlocals > nargs {
             let fs = base + c.free_start as usize;
@@ -1252,6 +1314,24 @@ impl Vm {
     /// must return (the frame was the bottom one of this loop).
     #[inline(never)]
     fn do_return(&mut self, v: Value, stop: usize) -> Res<Option<Value>> {
+        if self.sched.is_some() {
+            let Some(top) = self.frames.last() else {
+                return Ok(Some(v));
+            };
+            if top.flags & FRAME_SIBLINGS != 0 {
+                if let Some(err) = self.join_on_return(&v)? {
+                    // A sibling failed: the frame raises in its caller.
+                    let depth = self.frames.len() - 1;
+                    self.frame_left(depth);
+                    if let Some(frame) = self.frames.pop() {
+                        self.stack.truncate(frame.floor);
+                        self.handled.truncate(frame.handled_base);
+                    }
+                    return Err(err);
+                }
+            }
+            self.frame_left(self.frames.len() - 1);
+        }
         let Some(mut frame) = self.frames.pop() else {
             return Ok(Some(v));
         };
@@ -1290,6 +1370,13 @@ impl Vm {
                 if at_stop {
                     return Ok(Some(Value::None));
                 }
+            }
+            Resume::Next => {
+                return Err(if v.is_none() {
+                    Error::stop_iteration()
+                } else {
+                    Error::WithValue(ExcType::StopIteration, v)
+                });
             }
             Resume::YieldFrom(target) => {
                 self.stack.pop();
@@ -1356,7 +1443,11 @@ impl Vm {
             } else {
                 None
             };
-            if self.resume_generator(g, send, Resume::YieldFrom(target))? {
+            let nonatomic = self
+                .frames
+                .last()
+                .is_some_and(|f| f.flags & FRAME_NONATOMIC != 0);
+            if self.resume_generator_at(g, send, Resume::YieldFrom(target), nonatomic)? {
                 return Ok(None);
             }
             self.stack.pop();
@@ -1411,6 +1502,26 @@ impl Vm {
         send: Option<Value>,
         resume: Resume,
     ) -> Res<bool> {
+        self.resume_generator_at(g, send, resume, false)
+    }
+
+    /// Resumes a generator; [nonatomic] when by `for@`/`next@` from a
+    /// non-atomic frame. A generator whose body makes `@` calls can only
+    /// be resumed that way.
+    pub fn resume_generator_at(
+        &mut self,
+        g: &Rc<GeneratorObj>,
+        send: Option<Value>,
+        resume: Resume,
+        nonatomic: bool,
+    ) -> Res<bool> {
+        if !nonatomic && g.code.is_nonatomic() {
+            let name = g.code.name.as_str().to_string();
+            return Err(Error::new(
+                ExcType::AtomicityError,
+                format!("generator {name}() is non-atomic (it makes @ calls): iterate it with for@ or next@()"),
+            ));
+        }
         let mut st = g.state.borrow_mut();
         if st.running {
             return Err(Error::value_error("generator already executing"));
@@ -1444,6 +1555,7 @@ impl Vm {
         frame.resume = resume;
         frame.handled_base = self.handled.len();
         frame.generator = Some(g.clone());
+        frame.flags = if nonatomic { FRAME_NONATOMIC } else { 0 };
         self.stack.append(&mut st.saved);
         if st.started {
             self.spush(send.unwrap_or(Value::None));

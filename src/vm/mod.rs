@@ -1,5 +1,6 @@
 //! The virtual machine: values, objects, frames and the dispatch loop.
 
+pub mod atomic;
 pub mod attr;
 pub mod call;
 pub mod descr;

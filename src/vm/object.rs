@@ -149,6 +149,20 @@ pub struct NativeFn {
     /// For a method, the data it is bound to by construction (used by
     /// natives that carry state, such as `functools.partial`).
     pub data: Option<Value>,
+    /// Whether a call may switch micro-threads.
+    pub kind: NativeKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NativeKind {
+    /// Never switches.
+    Plain,
+    /// A switching primitive (`idle`, `get`, `read`...): must be called
+    /// as `f@(...)`.
+    Switching,
+    /// Works atomically, and may switch when called as `f@(...)`
+    /// (`next`).
+    Dual,
 }
 
 pub struct BoundMethodObj {

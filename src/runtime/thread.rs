@@ -1,0 +1,138 @@
+//! A micro-thread: its frame chain and value stack (swapped into the VM
+//! while it runs), its scheduling state and its place in the cactus stack.
+
+use std::rc::Rc;
+
+use crate::bytecode::Code;
+use crate::vm::frame::Frame;
+use crate::vm::value::{Sym, Value};
+
+/// Index of a thread in the scheduler's table.
+pub type Tid = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// In the run queue.
+    Runnable,
+    /// Its frames are in the VM.
+    Running,
+    /// Parked on something (see `Thread::wait`).
+    Blocked,
+}
+
+/// What the thread does when it next runs.
+pub enum Wake {
+    /// Continue the dispatch loop as it is.
+    Continue,
+    /// Make the thread's first call.
+    Start(Box<StartCall>),
+    /// The switching call returns this value.
+    Value(Value),
+    /// The switching call returns a value another thread handed over
+    /// (a pipe or queue item): it must reach the thread even if an
+    /// interruption lands first.
+    Handoff(Value),
+    /// The switching call raises this exception.
+    Throw(Value),
+    /// The frame joining its siblings may go on (they have all ended).
+    Rejoin,
+}
+
+pub struct StartCall {
+    pub func: Value,
+    pub args: Vec<Value>,
+    pub kw: Vec<(Sym, Value)>,
+}
+
+/// Where an interruption stops: the frame at [depth] of the thread's
+/// frame list (scope 0), or the `with timeout` block with that scope id
+/// inside it. Ordered so that a smaller target encloses a larger one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Target {
+    pub depth: u32,
+    pub scope: u64,
+}
+
+/// The frame that started a thread: the thread's link in the cactus stack.
+pub struct Creator {
+    pub tid: Tid,
+    pub serial: u32,
+    pub depth: u32,
+    /// The `sibling` statement, for tracebacks.
+    pub code: Rc<Code>,
+    pub ip: u32,
+}
+
+/// How a frame with live siblings is leaving, while it waits for them.
+pub enum Leaving {
+    /// Still running (has not tried to leave yet).
+    No,
+    /// Returning: the Return instruction runs again after the join.
+    Return,
+    /// Raising this exception.
+    Raise(Value),
+}
+
+/// The siblings started by one frame.
+pub struct Group {
+    pub depth: u32,
+    /// Every sibling started, in order, as (tid, serial); entries whose
+    /// thread has ended are skipped by comparing serials.
+    pub children: Vec<(Tid, u32)>,
+    pub live: usize,
+    /// The first failure, and the ones raised after it.
+    pub first: Option<Value>,
+    pub later: Vec<Value>,
+    pub leaving: Leaving,
+    /// The siblings have been interrupted already.
+    pub interrupted: bool,
+}
+
+/// What a blocked thread waits on, for deadlock reports and dumps.
+pub struct WaitInfo {
+    pub what: &'static str,
+    pub obj: Option<Value>,
+}
+
+pub struct Thread {
+    /// The number shown in reports (1 is the root thread).
+    pub serial: u32,
+    pub stack: Vec<Value>,
+    pub frames: Vec<Frame>,
+    pub handled: Vec<Value>,
+    pub state: State,
+    /// Changes at every block, so stale wait-list entries can be told
+    /// from live ones.
+    pub token: u64,
+    pub wake: Wake,
+    pub wait: Option<WaitInfo>,
+    pub creator: Option<Box<Creator>>,
+    pub groups: Vec<Group>,
+    /// The interruption travelling to its target (the interrupted state).
+    pub interrupt: Option<Target>,
+    /// An interruption to raise at the next switch point.
+    pub pending: Option<Target>,
+}
+
+impl Thread {
+    pub fn new(serial: u32, start: StartCall, creator: Option<Box<Creator>>) -> Thread {
+        Thread {
+            serial,
+            stack: Vec::new(),
+            frames: Vec::new(),
+            handled: Vec::new(),
+            state: State::Runnable,
+            token: 0,
+            wake: Wake::Start(Box::new(start)),
+            wait: None,
+            creator,
+            groups: Vec::new(),
+            interrupt: None,
+            pending: None,
+        }
+    }
+
+    pub fn group_mut(&mut self, depth: u32) -> Option<&mut Group> {
+        self.groups.iter_mut().find(|g| g.depth == depth)
+    }
+}
