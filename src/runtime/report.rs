@@ -59,15 +59,15 @@ impl Vm {
                     let depth = t.frames.len().saturating_sub(1) as u32;
                     let n = t
                         .groups
-                        .iter()
+                        .as_deref()
+                        .into_iter()
+                        .flatten()
                         .find(|g| g.depth == depth)
                         .map_or(0, |g| g.live);
                     format!("waits to join {n} sibling{}", if n == 1 { "" } else { "s" })
                 }
-                Some(w) => match &w.obj {
-                    Some(o) => format!("waits in {} on {}", w.what, describe_obj(o)),
-                    None => format!("waits in {}", w.what),
-                },
+                Some(w) if w.obj.is_none() => format!("waits in {}", w.what),
+                Some(w) => format!("waits in {} on {}", w.what, describe_obj(&w.obj)),
                 None => "blocked".to_string(),
             },
         }

@@ -67,7 +67,7 @@ pub struct Scheduler {
     root_result: Option<Result<Value, Value>>,
     next_token: u64,
     next_serial: u32,
-    next_scope: u64,
+    next_scope: u32,
     pub timers: BinaryHeap<Reverse<Timer>>,
     timer_seq: u64,
     pub live: usize,
@@ -154,7 +154,7 @@ impl Scheduler {
         s
     }
 
-    pub fn new_scope(&mut self) -> u64 {
+    pub fn new_scope(&mut self) -> u32 {
         self.next_scope += 1;
         self.next_scope
     }
@@ -498,7 +498,9 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                self.stack.reserve_exact(f.code.nlocals as usize + 8);
+                // Sized for the root frame: a parked thread's memory is
+                // mostly its stack and frame records.
+                self.stack.reserve_exact(f.code.nlocals as usize + 6);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;
@@ -728,7 +730,10 @@ impl Vm {
         if let Some(t) = s.thread_mut(tid) {
             t.state = State::Blocked;
             t.token = token;
-            t.wait = Some(WaitInfo { what, obj });
+            t.wait = Some(WaitInfo {
+                what,
+                obj: obj.unwrap_or(Value::None),
+            });
         }
         (tid, token)
     }
@@ -841,7 +846,7 @@ impl Vm {
                     g.children.push((tid, serial));
                     g.live += 1;
                 }
-                None => t.groups.push(Group {
+                None => t.groups.get_or_insert_with(Default::default).push(Group {
                     depth,
                     children: vec![(tid, serial)],
                     live: 1,
@@ -938,8 +943,12 @@ impl Vm {
     /// first failure (with later ones as `__siblings__`).
     fn close_group(&mut self, depth: u32) -> Option<Value> {
         let t = self.sched.as_mut()?.cur()?;
-        let i = t.groups.iter().position(|g| g.depth == depth)?;
-        let g = t.groups.swap_remove(i);
+        let groups = t.groups.as_mut()?;
+        let i = groups.iter().position(|g| g.depth == depth)?;
+        let g = groups.swap_remove(i);
+        if groups.is_empty() {
+            t.groups = None;
+        }
         let first = g.first?;
         if !g.later.is_empty() {
             let later = Value::list(g.later);

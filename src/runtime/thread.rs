@@ -50,7 +50,7 @@ pub struct StartCall {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Target {
     pub depth: u32,
-    pub scope: u64,
+    pub scope: u32,
 }
 
 /// The frame that started a thread: the thread's link in the cactus stack.
@@ -91,7 +91,8 @@ pub struct Group {
 /// What a blocked thread waits on, for deadlock reports and dumps.
 pub struct WaitInfo {
     pub what: &'static str,
-    pub obj: Option<Value>,
+    /// The object waited on (None if there is none to show).
+    pub obj: Value,
 }
 
 pub struct Thread {
@@ -107,7 +108,8 @@ pub struct Thread {
     pub wake: Wake,
     pub wait: Option<WaitInfo>,
     pub creator: Option<Box<Creator>>,
-    pub groups: Vec<Group>,
+    /// Sibling groups of its frames (boxed: most threads start none).
+    pub groups: Option<Box<Vec<Group>>>,
     /// The interruption travelling to its target (the interrupted state).
     pub interrupt: Option<Target>,
     /// An interruption to raise at the next switch point.
@@ -126,13 +128,27 @@ impl Thread {
             wake: Wake::Start(Box::new(start)),
             wait: None,
             creator,
-            groups: Vec::new(),
+            groups: None,
             interrupt: None,
             pending: None,
         }
     }
 
     pub fn group_mut(&mut self, depth: u32) -> Option<&mut Group> {
-        self.groups.iter_mut().find(|g| g.depth == depth)
+        self.groups.as_mut()?.iter_mut().find(|g| g.depth == depth)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        eprintln!(
+            "Thread {} Frame {} Wake {} Group {}",
+            std::mem::size_of::<super::Thread>(),
+            std::mem::size_of::<crate::vm::frame::Frame>(),
+            std::mem::size_of::<super::Wake>(),
+            std::mem::size_of::<super::Group>()
+        );
     }
 }

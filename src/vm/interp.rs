@@ -1022,7 +1022,9 @@ impl Vm {
     #[cold]
     #[inline(never)]
     fn grow_stack(&mut self) {
-        self.stack.reserve(self.stack.capacity().max(256));
+        // Doubling from a small start: a micro-thread's stack begins
+        // sized for its root frame.
+        self.stack.reserve(self.stack.capacity().max(16));
     }
 
     /// The call fast path: when `stack[fpos]` is a plain script function
