@@ -229,3 +229,129 @@ fn sigint_raises_keyboard_interrupt() {
     assert!(err.trim_end().ends_with("KeyboardInterrupt"), "{err}");
     assert!(err.contains("line 2"), "{err}");
 }
+
+/// Starts `con -c CODE`, waits for its first output line "ready", and
+/// returns the child.
+fn start_ready(code: &str) -> std::process::Child {
+    let mut child = con()
+        .args(["-c", code])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = [0u8; 6];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut ready)
+        .unwrap();
+    assert_eq!(&ready, b"ready\n");
+    child
+}
+
+fn send(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn finish(mut child: std::process::Child, why: &str) -> (Option<i32>, String, String) {
+    let status = wait_at_most_10s(&mut child, why);
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    (status.code(), out, err)
+}
+
+const SLEEPERS: &str = "\
+from con import bootstrap, sleep
+def worker(n):
+    try:
+        sleep@(30)
+    finally:
+        print('cleanup', n)
+def main():
+    sibling worker@(1)
+    sibling worker@(2)
+    print('ready', flush=True)
+    try:
+        sleep@(30)
+    finally:
+        print('cleanup main')
+try:
+    bootstrap(main)
+except KeyboardInterrupt:
+    print('KeyboardInterrupt from bootstrap')
+";
+
+/// Under bootstrap, Ctrl-C interrupts the whole tree (every finally runs,
+/// in thread order) and then bootstrap raises KeyboardInterrupt.
+#[test]
+fn sigint_under_bootstrap_interrupts_the_tree() {
+    let child = start_ready(SLEEPERS);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    send(&child, "-INT");
+    let (code, out, err) = finish(child, "con ignored SIGINT under bootstrap");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "cleanup main\ncleanup 1\ncleanup 2\nKeyboardInterrupt from bootstrap\n"
+    );
+}
+
+/// A second Ctrl-C escapes a runaway atomic loop that the first one could
+/// not interrupt (it never reaches a switch point).
+#[test]
+fn second_sigint_escapes_an_atomic_loop() {
+    let code = "\
+from con import bootstrap, idle
+def spin():
+    print('ready', flush=True)
+    while True:
+        pass
+def main():
+    sibling spin@()
+    idle@()
+bootstrap(main)
+";
+    let child = start_ready(code);
+    send(&child, "-INT");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    send(&child, "-INT");
+    let (code, _, err) = finish(child, "con ignored the second SIGINT");
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.trim_end().ends_with("KeyboardInterrupt"), "{err}");
+}
+
+/// SIGQUIT prints every thread's stack to stderr and the program goes on.
+#[test]
+fn sigquit_dumps_the_thread_tree() {
+    let code = "\
+from con import bootstrap, sleep, pipe
+def worker(p):
+    p.get@()
+def main():
+    p = pipe()
+    sibling worker@(p)
+    print('ready', flush=True)
+    sleep@(0.5)
+    p.put@(1)
+    print('done')
+bootstrap(main)
+";
+    let child = start_ready(code);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    send(&child, "-QUIT");
+    let (code, out, err) = finish(child, "con died or hung on SIGQUIT");
+    assert_eq!((code, out.as_str()), (Some(0), "done\n"), "{err}");
+    assert!(err.contains("con: 2 threads:"), "{err}");
+    assert!(err.contains("thread 1 (main) waits in sleep"), "{err}");
+    assert!(
+        err.contains("thread 2 (worker) waits in get on a pipe, started by thread 1 at line 6"),
+        "{err}"
+    );
+    assert!(err.contains("p.get@()"), "{err}");
+}
