@@ -355,3 +355,42 @@ bootstrap(main)
     );
     assert!(err.contains("p.get@()"), "{err}");
 }
+
+/// CON_SCHEDULE_SEED shuffles the run queue: each seed gives one fixed
+/// order, some seed differs from the default FIFO order, and every order
+/// is a permutation.
+#[test]
+fn schedule_seed_shuffles_the_run_queue() {
+    let code = "\
+from con import bootstrap, idle
+def w(n):
+    idle@()
+    print(n)
+def main():
+    for n in range(6):
+        sibling w@(n)
+bootstrap(main)
+";
+    let run_with = |seed: Option<&str>| {
+        let mut cmd = con();
+        cmd.args(["-c", code]);
+        if let Some(s) = seed {
+            cmd.env("CON_SCHEDULE_SEED", s);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let fifo = run_with(None);
+    assert_eq!(fifo, "0\n1\n2\n3\n4\n5\n");
+    let mut differs = false;
+    for seed in ["1", "2", "3", "4", "5"] {
+        let a = run_with(Some(seed));
+        assert_eq!(a, run_with(Some(seed)), "seed {seed} is not deterministic");
+        let mut lines: Vec<&str> = a.lines().collect();
+        lines.sort();
+        assert_eq!(lines, ["0", "1", "2", "3", "4", "5"]);
+        differs |= a != fifo;
+    }
+    assert!(differs, "no seed changed the order");
+}
