@@ -166,7 +166,12 @@ impl Pipe {
         if self.closed.get() {
             return Ok(None);
         }
-        let w = vm.park("get", Some(me.clone()));
+        // `for@`/`next@` reach the pipe without its Value.
+        let w = if me.is_none() {
+            vm.park("next on a pipe", None)
+        } else {
+            vm.park("get", Some(me.clone()))
+        };
         self.readers.borrow_mut().push_back(w);
         Err(Error::Suspend)
     }
@@ -286,7 +291,6 @@ fn pipe_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         readers: RefCell::new(VecDeque::new()),
         writers: RefCell::new(VecDeque::new()),
     });
-    crate::vm::gc::track(&p);
     Ok(p)
 }
 

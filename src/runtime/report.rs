@@ -40,9 +40,15 @@ impl Vm {
             (None, Wake::Start(c)) => match &c.func {
                 Value::Function(f) => f.code.name.as_str().to_string(),
                 Value::Native(n) => n.name.to_string(),
+                Value::BoundMethod(m) => match &m.func {
+                    Value::Function(f) => f.code.name.as_str().to_string(),
+                    Value::Native(n) => n.name.to_string(),
+                    other => other.type_name().to_string(),
+                },
                 other => other.type_name().to_string(),
             },
-            _ => "?".to_string(),
+            // A thread whose root call is a built-in has no frames.
+            _ => t.wait.as_ref().map_or("built-in", |w| w.what).to_string(),
         }
     }
 
@@ -186,8 +192,14 @@ impl Vm {
 }
 
 fn describe_obj(v: &Value) -> String {
-    match v {
-        Value::Object(o) => format!("a {}", o.type_name()),
-        other => format!("a {}", other.type_name()),
-    }
+    let name = match v {
+        Value::Object(o) => o.type_name().to_string(),
+        other => other.type_name().to_string(),
+    };
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
