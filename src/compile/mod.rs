@@ -472,7 +472,9 @@ impl<'a> Builder<'a> {
                     for s in stmts {
                         b.stmt(s);
                     }
-                    b.span = def_span;
+                    // The implicit return belongs to the last statement (a
+                    // frame joining its siblings is reported there).
+                    b.span = stmts.last().map_or(def_span, |s| s.span);
                     b.emit(Op::LoadNone);
                     b.emit(Op::Return);
                 }

@@ -82,6 +82,20 @@ impl ScopeTable {
         t
     }
 
+    /// Marks scope [s] non-atomic. A list/set/dict comprehension runs
+    /// inside its enclosing function's call, so that function is marked
+    /// too (a generator expression is resumed separately, by for@/next@).
+    fn mark_nonatomic(&mut self, mut s: usize) {
+        loop {
+            self.scopes[s].is_nonatomic = true;
+            let sc = &self.scopes[s];
+            match (sc.kind, sc.is_generator, sc.parent) {
+                (ScopeKind::Comprehension, false, Some(p)) => s = p,
+                _ => break,
+            }
+        }
+    }
+
     fn new_scope(&mut self, kind: ScopeKind, parent: Option<usize>, span: Span) -> usize {
         self.scopes.push(Scope {
             kind,
@@ -223,7 +237,7 @@ impl ScopeTable {
                 at,
             } => {
                 if *at {
-                    self.scopes[s].is_nonatomic = true;
+                    self.mark_nonatomic(s);
                 }
                 self.expr(s, iter);
                 self.target(s, target);
@@ -313,7 +327,7 @@ impl ScopeTable {
                 }
             }
             StmtKind::Sibling(e) => {
-                self.scopes[s].is_nonatomic = true;
+                self.mark_nonatomic(s);
                 self.expr(s, e);
             }
         }
@@ -392,7 +406,7 @@ impl ScopeTable {
             }
             ExprKind::Call { func, args, at } => {
                 if *at {
-                    self.scopes[s].is_nonatomic = true;
+                    self.mark_nonatomic(s);
                 }
                 self.expr(s, func);
                 for a in args {

@@ -81,7 +81,6 @@ pub struct Scheduler {
     sigint_handled: bool,
     /// The deadlock report, once one was found.
     deadlock: Option<String>,
-    switches: u32,
     reactor: Reactor,
 }
 
@@ -115,7 +114,6 @@ impl Scheduler {
             sigint: false,
             sigint_handled: false,
             deadlock: None,
-            switches: 0,
             reactor: Reactor::new(),
         }
     }
@@ -277,9 +275,9 @@ impl Vm {
                 self.interrupt_tree();
                 continue;
             }
-            s.switches = s.switches.wrapping_add(1);
-            let check_timers = !s.timers.is_empty() && (s.runq.is_empty() || s.switches % 64 == 0);
-            if check_timers {
+            // Timers are checked at every switch, so a deadline that passed
+            // during atomic work fires at the next switch point.
+            if !s.timers.is_empty() {
                 self.fire_timers();
             }
             let Some(s) = self.sched.as_mut() else {
@@ -445,8 +443,34 @@ impl Vm {
                     .and_then(|s| s.cur())
                     .and_then(|t| t.group_mut(depth))
                     .map(|g| std::mem::replace(&mut g.leaving, Leaving::No));
-                if let Some(Leaving::Raise(exc)) = leaving {
-                    self.handle_error(Error::Raised(exc), 0, true)?;
+                match leaving {
+                    Some(Leaving::Raise(exc)) => {
+                        self.handle_error(Error::Raised(exc), 0, true)?;
+                    }
+                    _ => {
+                        // An interruption that arrived during the join is
+                        // raised now: the join was this thread's switch point.
+                        let delivered = match self.sched.as_mut().and_then(|s| s.cur()) {
+                            Some(t) => match t.pending.take() {
+                                Some(p) => {
+                                    t.interrupt = Some(p);
+                                    true
+                                }
+                                None => false,
+                            },
+                            None => false,
+                        };
+                        if delivered {
+                            // Not returning after all: drop the return value
+                            // and step past the Return instruction.
+                            self.stack.pop();
+                            if let Some(f) = self.frames.last_mut() {
+                                f.ip += 1;
+                            }
+                            let e = Error::New(ExcType::Interrupted, None);
+                            self.handle_error(e, 0, false)?;
+                        }
+                    }
                 }
             }
             Wake::Continue => {}

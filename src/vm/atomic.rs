@@ -42,15 +42,31 @@ impl Vm {
         };
         match &callee {
             Value::Native(n) if n.kind != NativeKind::Plain => {
-                if n.kind == NativeKind::Dual && n.name == "next" && argc == 1 && kwnames.is_none()
+                if n.kind == NativeKind::Dual
+                    && n.name == "next"
+                    && (argc == 1 || argc == 2)
+                    && kwnames.is_none()
                 {
                     if let Value::Generator(g) = &self.stack[fpos + 1] {
+                        // next@(g[, default]) runs the generator's frame in
+                        // this thread, so it may switch.
                         let g = g.clone();
+                        let default = (argc == 2).then(|| self.stack[fpos + 2].clone());
                         self.stack.truncate(fpos);
-                        if self.resume_generator_at(&g, None, Resume::Next, true)? {
+                        let resume = match &default {
+                            Some(d) => {
+                                self.spush(d.clone());
+                                Resume::NextOr
+                            }
+                            None => Resume::Next,
+                        };
+                        if self.resume_generator_at(&g, None, resume, true)? {
                             return Ok(true);
                         }
-                        return Err(Error::stop_iteration());
+                        return match default {
+                            Some(_) => Ok(false),
+                            None => Err(Error::stop_iteration()),
+                        };
                     }
                 }
                 self.switch_ctx = true;
@@ -68,6 +84,18 @@ impl Vm {
                     }
                 }
                 r
+            }
+            Value::Instance(_) => {
+                // obj@(...) with a script __call__ runs it non-atomically.
+                let name = self.intern_static("__call__");
+                match self.lookup_special(&callee, &name) {
+                    Some(m @ Value::Function(_)) => {
+                        let inst = std::mem::replace(&mut self.stack[fpos], m);
+                        self.stack.insert(fpos + 1, inst);
+                        self.call_at(argc + 1, kwnames)
+                    }
+                    _ => self.call_op(argc, kwnames),
+                }
             }
             _ => self.call_op(argc, kwnames),
         }

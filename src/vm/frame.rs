@@ -37,6 +37,9 @@ pub enum Resume {
     /// A generator resumed by `next@(g)`: yields push the value;
     /// returning raises StopIteration in the caller.
     Next,
+    /// `next@(g, default)`: as Next, with the default on the caller's
+    /// stack below the frame (returned when the generator ends).
+    NextOr,
 }
 
 /// The frame was entered by a non-atomic call from a non-atomic frame (or

@@ -1373,6 +1373,12 @@ impl Vm {
                     return Ok(Some(Value::None));
                 }
             }
+            Resume::NextOr => {
+                // The default sits on top of the caller's stack.
+                if at_stop {
+                    return Ok(Some(self.stack.pop().unwrap_or(Value::None)));
+                }
+            }
             Resume::Next => {
                 return Err(if v.is_none() {
                     Error::stop_iteration()
@@ -1424,6 +1430,10 @@ impl Vm {
                     continue;
                 }
                 _ => {
+                    if resume == Resume::NextOr {
+                        // The yielded value replaces the default.
+                        self.stack.pop();
+                    }
                     if self.frames.len() == stop {
                         return Some(v);
                     }
