@@ -385,10 +385,7 @@ fn timeout_enter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     let scope = Rc::new(TimeoutScope {
         tid,
         serial,
-        target: Target {
-            depth,
-            scope: s.new_scope(),
-        },
+        target: Target::new(depth, s.new_scope()),
         armed: Cell::new(true),
         fired: Cell::new(false),
     });

@@ -37,16 +37,8 @@ impl Vm {
         let frames = if running { &self.frames } else { &t.frames };
         match (frames.first(), &t.wake) {
             (Some(f), _) => f.code.name.as_str().to_string(),
-            (None, Wake::Start(c)) => match &c.func {
-                Value::Function(f) => f.code.name.as_str().to_string(),
-                Value::Native(n) => n.name.to_string(),
-                Value::BoundMethod(m) => match &m.func {
-                    Value::Function(f) => f.code.name.as_str().to_string(),
-                    Value::Native(n) => n.name.to_string(),
-                    other => other.type_name().to_string(),
-                },
-                other => other.type_name().to_string(),
-            },
+            (None, Wake::Start(func)) => callable_name(func),
+            (None, Wake::StartKw(c)) => callable_name(&c.func),
             // A thread whose root call is a built-in has no frames.
             _ => t.wait.as_ref().map_or("built-in", |w| w.what).to_string(),
         }
@@ -57,7 +49,7 @@ impl Vm {
         match t.state {
             State::Running => "running".to_string(),
             State::Runnable => match t.wake {
-                Wake::Start(_) => "not started yet".to_string(),
+                Wake::Start(_) | Wake::StartKw(_) => "not started yet".to_string(),
                 _ => "runnable".to_string(),
             },
             State::Blocked => match &t.wait {
@@ -202,4 +194,13 @@ fn describe_obj(v: &Value) -> String {
         "a"
     };
     format!("{article} {name}")
+}
+
+fn callable_name(v: &Value) -> String {
+    match v {
+        Value::Function(f) => f.code.name.as_str().to_string(),
+        Value::Native(n) => n.name.to_string(),
+        Value::BoundMethod(m) => callable_name(&m.func),
+        other => other.type_name().to_string(),
+    }
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use super::reactor::Reactor;
 use super::thread::*;
+use crate::bytecode::code::{FLAG_GENERATOR, FLAG_VARARGS, FLAG_VARKW};
 use crate::vm::error::{Error, ExcType, Res};
 use crate::vm::exc::with_exc_data;
 use crate::vm::frame::{Resume, FRAME_NONATOMIC, FRAME_SIBLINGS};
@@ -385,7 +386,7 @@ impl Vm {
         let wake = std::mem::replace(&mut t.wake, Wake::Continue);
         std::mem::swap(&mut self.stack, &mut t.stack);
         std::mem::swap(&mut self.frames, &mut t.frames);
-        std::mem::swap(&mut self.handled, &mut t.handled);
+        self.handled = t.handled.take().map_or_else(Vec::new, |b| *b);
         let r = self.resume_thread(wake);
         let outcome = match r {
             Err(Error::Suspend) => Outcome::Parked,
@@ -399,7 +400,10 @@ impl Vm {
         let Some(t) = s.thread_mut(tid) else { return };
         std::mem::swap(&mut self.stack, &mut t.stack);
         std::mem::swap(&mut self.frames, &mut t.frames);
-        std::mem::swap(&mut self.handled, &mut t.handled);
+        let handled = std::mem::take(&mut self.handled);
+        if !handled.is_empty() {
+            t.handled = Some(Box::new(handled));
+        }
         match outcome {
             Outcome::Parked => {
                 if t.state == State::Running {
@@ -414,7 +418,31 @@ impl Vm {
     /// Runs the swapped-in thread from where it was parked.
     fn resume_thread(&mut self, wake: Wake) -> Res<Value> {
         match wake {
-            Wake::Start(call) => {
+            Wake::Start(func) => {
+                // The arguments wait on the thread's stack: a plain function
+                // takes them in place as its locals.
+                let nargs = self.stack.len();
+                if let Value::Function(f) = &func {
+                    let c = &f.code;
+                    if c.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR) == 0
+                        && c.kwonlycount == 0
+                        && nargs == c.argcount as usize
+                    {
+                        let f = f.clone();
+                        self.frames.reserve_exact(1);
+                        self.push_frame_in_place(&f, 0, 0, Resume::Normal)?;
+                        if let Some(fr) = self.frames.last_mut() {
+                            fr.flags |= FRAME_NONATOMIC;
+                        }
+                        return self.run(0);
+                    }
+                }
+                let args: Vec<Value> = self.stack.drain(..).collect();
+                if !self.start_call(func, args, Vec::new())? {
+                    return Ok(self.stack.pop().unwrap_or(Value::None));
+                }
+            }
+            Wake::StartKw(call) => {
                 let StartCall { func, args, kw } = *call;
                 if !self.start_call(func, args, kw)? {
                     return Ok(self.stack.pop().unwrap_or(Value::None));
@@ -522,9 +550,7 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                // Sized for the root frame: a parked thread's memory is
-                // mostly its stack and frame records.
-                self.stack.reserve_exact(f.code.nlocals as usize + 6);
+                self.stack.reserve_exact(f.code.nlocals as usize + 5);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;
@@ -595,13 +621,7 @@ impl Vm {
         let done = g.live == 0;
         if interrupt_now {
             self.interrupt_group(c.tid, c.depth);
-            self.interrupt_thread(
-                c.tid,
-                Target {
-                    depth: c.depth,
-                    scope: 0,
-                },
-            );
+            self.interrupt_thread(c.tid, Target::new(c.depth, 0));
         }
         if done {
             let Some(s) = self.sched.as_mut() else { return };
@@ -641,7 +661,7 @@ impl Vm {
                 .and_then(|s| s.thread(child))
                 .is_some_and(|t| t.serial == serial);
             if alive {
-                self.interrupt_thread(child, Target { depth: 0, scope: 0 });
+                self.interrupt_thread(child, Target::root());
             }
         }
     }
@@ -653,7 +673,7 @@ impl Vm {
             None => return,
         };
         for tid in tids {
-            self.interrupt_thread(tid, Target { depth: 0, scope: 0 });
+            self.interrupt_thread(tid, Target::root());
         }
     }
 
@@ -694,7 +714,7 @@ impl Vm {
                 s.runq.push_back(tid);
             }
             State::Runnable => match &t.wake {
-                Wake::Start(_) | Wake::Value(_) | Wake::Continue => {
+                Wake::Start(_) | Wake::StartKw(_) | Wake::Value(_) | Wake::Continue => {
                     t.interrupt = Some(target);
                     t.wake = Wake::Throw(exc);
                 }
@@ -988,10 +1008,10 @@ impl Vm {
             return;
         };
         let d = depth as u32;
-        if t.interrupt.is_some_and(|x| x.depth >= d) {
+        if t.interrupt.is_some_and(|x| x.depth() >= d) {
             t.interrupt = None;
         }
-        if t.pending.is_some_and(|x| x.depth >= d) {
+        if t.pending.is_some_and(|x| x.depth() >= d) {
             t.pending = None;
         }
     }

@@ -24,8 +24,11 @@ pub enum State {
 pub enum Wake {
     /// Continue the dispatch loop as it is.
     Continue,
-    /// Make the thread's first call.
-    Start(Box<StartCall>),
+    /// Make the thread's first call, of this callable with the positional
+    /// arguments waiting on the thread's own stack (no other allocation).
+    Start(Value),
+    /// The first call with keyword arguments.
+    StartKw(Box<StartCall>),
     /// The switching call returns this value.
     Value(Value),
     /// The switching call returns a value another thread handed over
@@ -49,8 +52,24 @@ pub struct StartCall {
 /// inside it. Ordered so that a smaller target encloses a larger one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Target {
-    pub depth: u32,
+    /// depth + 1, so that `Option<Target>` needs no extra tag.
+    depth1: std::num::NonZeroU32,
     pub scope: u32,
+}
+
+impl Target {
+    pub fn new(depth: u32, scope: u32) -> Target {
+        let depth1 =
+            std::num::NonZeroU32::new(depth.saturating_add(1)).unwrap_or(std::num::NonZeroU32::MAX);
+        Target { depth1, scope }
+    }
+    /// The thread's root frame.
+    pub fn root() -> Target {
+        Target::new(0, 0)
+    }
+    pub fn depth(self) -> u32 {
+        self.depth1.get() - 1
+    }
 }
 
 /// The frame that started a thread: the thread's link in the cactus stack.
@@ -100,7 +119,8 @@ pub struct Thread {
     pub serial: u32,
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
-    pub handled: Vec<Value>,
+    /// Exceptions being handled (boxed: usually there are none).
+    pub handled: Option<Box<Vec<Value>>>,
     pub state: State,
     /// Changes at every block, so stale wait-list entries can be told
     /// from live ones.
@@ -118,14 +138,31 @@ pub struct Thread {
 
 impl Thread {
     pub fn new(serial: u32, start: StartCall, creator: Option<Box<Creator>>) -> Thread {
+        let StartCall { func, args, kw } = start;
+        let (wake, stack) = if kw.is_empty() {
+            // Sized for the root frame: a parked thread's memory is mostly
+            // its stack and frame record.
+            let need = match &func {
+                Value::Function(f) => f.code.nlocals as usize + 5,
+                _ => 0,
+            };
+            let mut stack = Vec::with_capacity(need.max(args.len()));
+            stack.extend(args);
+            (Wake::Start(func), stack)
+        } else {
+            (
+                Wake::StartKw(Box::new(StartCall { func, args, kw })),
+                Vec::new(),
+            )
+        };
         Thread {
             serial,
-            stack: Vec::new(),
+            stack,
             frames: Vec::new(),
-            handled: Vec::new(),
+            handled: None,
             state: State::Runnable,
             token: 0,
-            wake: Wake::Start(Box::new(start)),
+            wake,
             wait: None,
             creator,
             groups: None,

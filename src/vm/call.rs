@@ -147,7 +147,7 @@ impl Vm {
     /// Sets up a frame whose arguments already sit on the stack at
     /// [base]; the stack is cut back to [floor] when it returns.
     #[inline(always)]
-    fn push_frame_in_place(
+    pub(crate) fn push_frame_in_place(
         &mut self,
         f: &Rc<FunctionObj>,
         base: usize,
