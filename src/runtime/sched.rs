@@ -322,18 +322,22 @@ impl Vm {
         if let Some(report) = s.deadlock.take() {
             return Err(Error::new(ExcType::DeadlockError, report));
         }
-        if s.sigint {
-            return Err(Error::New(ExcType::KeyboardInterrupt, None));
-        }
+        let sigint = s.sigint;
         match s.root_result.take() {
-            Some(Ok(v)) => Ok(v),
-            Some(Err(e)) => {
-                if self.is_quiet_exit(&e) {
-                    Ok(Value::None)
-                } else {
-                    Err(Error::Raised(e))
-                }
+            // A KeyboardInterrupt raised by a second Ctrl-C keeps its
+            // traceback (where the runaway code was).
+            Some(Err(e))
+                if sigint && self.error_is(&Error::Raised(e.clone()), ExcType::KeyboardInterrupt) =>
+            {
+                Err(Error::Raised(e))
             }
+            _ if sigint => Err(Error::New(ExcType::KeyboardInterrupt, None)),
+            Some(Ok(v)) => Ok(v),
+            // MicroThreadExit ends even the root thread quietly.
+            Some(Err(e)) if self.error_is(&Error::Raised(e.clone()), ExcType::MicroThreadExit) => {
+                Ok(Value::None)
+            }
+            Some(Err(e)) => Err(Error::Raised(e)),
             None => Ok(Value::None),
         }
     }
