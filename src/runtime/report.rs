@@ -25,10 +25,18 @@ impl Vm {
     /// The frames of thread [tid], outermost first (the running thread's
     /// frames are in the VM).
     fn thread_frames(&self, tid: Tid, t: &Thread) -> Vec<FrameInfo> {
+        self.frames_of(tid, t).iter().map(frame_info).collect()
+    }
+
+    /// A thread's frames: in the VM while it runs, else in its record.
+    fn frames_of<'a>(&'a self, tid: Tid, t: &'a Thread) -> &'a Vec<Frame> {
         let running =
             self.sched.as_ref().is_some_and(|s| s.current == tid) && t.state == State::Running;
-        let frames = if running { &self.frames } else { &t.frames };
-        frames.iter().map(frame_info).collect()
+        if running {
+            &self.frames
+        } else {
+            &t.frames
+        }
     }
 
     fn thread_name(&self, tid: Tid, t: &Thread) -> String {
@@ -94,12 +102,13 @@ impl Vm {
                 self.thread_status(t)
             );
             if let Some(c) = &t.creator {
-                let parent = s.thread(c.tid).map_or(0, |p| p.serial);
-                let _ = write!(
-                    out,
-                    ", started by thread {parent} at line {}",
-                    c.code.line_at(c.ip as usize)
-                );
+                if let Some(p) = s.thread(c.tid) {
+                    let line = self
+                        .frames_of(c.tid, p)
+                        .get(c.depth as usize)
+                        .map_or(0, |f| f.code.line_at(c.ip as usize));
+                    let _ = write!(out, ", started by thread {} at line {line}", p.serial);
+                }
             }
             out.push('\n');
             for (file, line, name, text) in self.thread_frames(tid, t) {

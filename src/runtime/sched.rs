@@ -327,7 +327,8 @@ impl Vm {
             // A KeyboardInterrupt raised by a second Ctrl-C keeps its
             // traceback (where the runaway code was).
             Some(Err(e))
-                if sigint && self.error_is(&Error::Raised(e.clone()), ExcType::KeyboardInterrupt) =>
+                if sigint
+                    && self.error_is(&Error::Raised(e.clone()), ExcType::KeyboardInterrupt) =>
             {
                 Err(Error::Raised(e))
             }
@@ -554,7 +555,7 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                self.stack.reserve_exact(f.code.nlocals as usize + 5);
+                self.stack.reserve_exact(f.code.nlocals as usize + 3);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;
@@ -601,14 +602,17 @@ impl Vm {
             Err(e) if !self.is_quiet_exit(&e) => Some(e),
             _ => None,
         };
-        if let Some(e) = &failure {
-            // The creator's `sibling` statement joins the cactus path.
-            with_exc_data(e, |d| d.traceback.borrow_mut().push((c.code.clone(), c.ip)));
-        }
         let Some(s) = self.sched.as_mut() else { return };
-        let Some(creator) = s.thread_mut(c.tid).filter(|t| t.serial == c.serial) else {
+        let Some(creator) = s.thread_mut(c.tid) else {
             return;
         };
+        if let Some(e) = &failure {
+            // The creator's `sibling` statement joins the cactus path.
+            if let Some(f) = creator.frames.get(c.depth as usize) {
+                let code = f.code.clone();
+                with_exc_data(e, |d| d.traceback.borrow_mut().push((code, c.ip)));
+            }
+        }
         let Some(g) = creator.group_mut(c.depth) else {
             return;
         };
@@ -858,13 +862,12 @@ impl Vm {
             return Err(self.atomicity_error("'sibling'"));
         }
         let ip = self.frames[fi].ip.saturating_sub(1) as u32;
-        let code = self.frames[fi].code.clone();
         let Some(s) = self.sched.as_mut() else {
             return Err(Error::runtime_error("no scheduler"));
         };
         let cur = s.current;
-        let (cur_serial, interrupted) = match s.thread(cur) {
-            Some(t) => (t.serial, t.interrupt.is_some()),
+        let interrupted = match s.thread(cur) {
+            Some(t) => t.interrupt.is_some(),
             None => return Err(Error::runtime_error("no current thread")),
         };
         if interrupted {
@@ -876,9 +879,7 @@ impl Vm {
         let serial = s.new_serial();
         let creator = Box::new(Creator {
             tid: cur,
-            serial: cur_serial,
             depth: fi as u32,
-            code,
             ip,
         });
         let tid = s.add_thread(Thread::new(

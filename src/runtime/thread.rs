@@ -1,9 +1,6 @@
 //! A micro-thread: its frame chain and value stack (swapped into the VM
 //! while it runs), its scheduling state and its place in the cactus stack.
 
-use std::rc::Rc;
-
-use crate::bytecode::Code;
 use crate::vm::frame::Frame;
 use crate::vm::value::{Sym, Value};
 
@@ -73,12 +70,11 @@ impl Target {
 }
 
 /// The frame that started a thread: the thread's link in the cactus stack.
+/// (The creator thread outlives the thread: its frame joins it.)
 pub struct Creator {
     pub tid: Tid,
-    pub serial: u32,
     pub depth: u32,
-    /// The `sibling` statement, for tracebacks.
-    pub code: Rc<Code>,
+    /// The `sibling` statement in the creator frame, for tracebacks.
     pub ip: u32,
 }
 
@@ -143,7 +139,7 @@ impl Thread {
             // Sized for the root frame: a parked thread's memory is mostly
             // its stack and frame record.
             let need = match &func {
-                Value::Function(f) => f.code.nlocals as usize + 5,
+                Value::Function(f) => f.code.nlocals as usize + 3,
                 _ => 0,
             };
             let mut stack = Vec::with_capacity(need.max(args.len()));

@@ -194,7 +194,7 @@ impl Vm {
             namespace: None,
             generator: None,
             resume,
-            handled_base: self.handled.len(),
+            handled_base: self.handled.len() as u32,
             flags: 0,
         });
         Ok(())

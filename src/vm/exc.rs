@@ -264,7 +264,7 @@ impl Vm {
                 return Err(Error::Raised(exc));
             };
             self.stack.truncate(frame.floor);
-            self.handled.truncate(frame.handled_base);
+            self.handled.truncate(frame.handled_base as usize);
             let mut exc_now = exc.clone();
             if let Some(g) = frame.generator.take() {
                 let mut st = g.state.borrow_mut();

@@ -63,8 +63,9 @@ pub struct Frame {
     /// The generator this frame belongs to, if any.
     pub generator: Option<Rc<GeneratorObj>>,
     pub resume: Resume,
-    /// Length of the handled-exception stack at entry.
-    pub handled_base: usize,
+    /// Length of the handled-exception stack at entry (u32 keeps the
+    /// record at 96 bytes: parked threads are mostly frames).
+    pub handled_base: u32,
     /// FRAME_NONATOMIC, FRAME_SIBLINGS.
     pub flags: u8,
 }

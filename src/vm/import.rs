@@ -54,7 +54,7 @@ impl Vm {
             namespace: None,
             generator: None,
             resume: Resume::Normal,
-            handled_base: self.handled.len(),
+            handled_base: self.handled.len() as u32,
             flags: 0,
         });
         self.run_nested()

@@ -863,7 +863,7 @@ impl Vm {
                             && f.resume == Resume::Normal
                             && f.flags & FRAME_SIBLINGS == 0
                             && f.generator.is_none()
-                            && f.handled_base == self.handled.len()
+                            && f.handled_base as usize == self.handled.len()
                         {
                             let floor = f.floor;
                             self.stack.truncate(floor);
@@ -1024,7 +1024,7 @@ impl Vm {
     fn grow_stack(&mut self) {
         // Doubling from a small start: a micro-thread's stack begins
         // sized for its root frame.
-        self.stack.reserve(self.stack.capacity().max(16));
+        self.stack.reserve(self.stack.capacity().max(4));
     }
 
     /// The call fast path: when `stack[fpos]` is a plain script function
@@ -1053,7 +1053,7 @@ impl Vm {
             namespace: None,
             generator: None,
             resume: Resume::Normal,
-            handled_base: self.handled.len(),
+            handled_base: self.handled.len() as u32,
             flags: 0,
         };
         if c.nfree > 0 || nlocals > nargs {
@@ -1327,7 +1327,7 @@ impl Vm {
                     self.frame_left(depth);
                     if let Some(frame) = self.frames.pop() {
                         self.stack.truncate(frame.floor);
-                        self.handled.truncate(frame.handled_base);
+                        self.handled.truncate(frame.handled_base as usize);
                     }
                     return Err(err);
                 }
@@ -1338,7 +1338,7 @@ impl Vm {
             return Ok(Some(v));
         };
         self.stack.truncate(frame.floor);
-        self.handled.truncate(frame.handled_base);
+        self.handled.truncate(frame.handled_base as usize);
         if let Some(g) = frame.generator.take() {
             let mut st = g.state.borrow_mut();
             st.finished = true;
@@ -1416,7 +1416,7 @@ impl Vm {
                 st.running = false;
                 st.frame = Some(frame);
             }
-            self.handled.truncate(handled_base);
+            self.handled.truncate(handled_base as usize);
             match resume {
                 Resume::YieldFrom(_) => {
                     // The delegating generator yields the same value and
@@ -1565,7 +1565,7 @@ impl Vm {
         frame.base = base;
         frame.floor = base;
         frame.resume = resume;
-        frame.handled_base = self.handled.len();
+        frame.handled_base = self.handled.len() as u32;
         frame.generator = Some(g.clone());
         frame.flags = if nonatomic { FRAME_NONATOMIC } else { 0 };
         self.stack.append(&mut st.saved);
