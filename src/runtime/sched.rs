@@ -555,7 +555,7 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                self.stack.reserve_exact(f.code.nlocals as usize + 3);
+                self.stack.reserve_exact(f.code.nlocals as usize + 5);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;

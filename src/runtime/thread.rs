@@ -139,7 +139,7 @@ impl Thread {
             // Sized for the root frame: a parked thread's memory is mostly
             // its stack and frame record.
             let need = match &func {
-                Value::Function(f) => f.code.nlocals as usize + 3,
+                Value::Function(f) => f.code.nlocals as usize + 5,
                 _ => 0,
             };
             let mut stack = Vec::with_capacity(need.max(args.len()));
