@@ -165,13 +165,7 @@ fn closed_stdout_ends_the_program_quietly() {
     drop(child.stdout.take());
     let status = wait_at_most_10s(&mut child, "con kept running after stdout closed");
     assert_eq!(status.code(), Some(141));
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = drain(child.stderr.take());
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -218,13 +212,7 @@ fn sigint_raises_keyboard_interrupt() {
         .unwrap();
     assert!(status.success());
     let status = wait_at_most_10s(&mut child, "con ignored SIGINT");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = drain(child.stderr.take());
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.trim_end().ends_with("KeyboardInterrupt"), "{err}");
     assert!(err.contains("line 2"), "{err}");
@@ -260,10 +248,18 @@ fn send(child: &std::process::Child, signal: &str) {
 
 fn finish(mut child: std::process::Child, why: &str) -> (Option<i32>, String, String) {
     let status = wait_at_most_10s(&mut child, why);
-    let (mut out, mut err) = (String::new(), String::new());
-    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
     (status.code(), out, err)
+}
+
+/// Everything left in a child's output pipe.
+fn drain(pipe: Option<impl Read>) -> String {
+    let mut text = String::new();
+    if let Some(mut p) = pipe {
+        p.read_to_string(&mut text).unwrap();
+    }
+    text
 }
 
 const SLEEPERS: &str = "\

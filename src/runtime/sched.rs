@@ -749,7 +749,7 @@ impl Vm {
         let top_ok = self
             .frames
             .last()
-            .map_or(true, |f| f.flags & FRAME_NONATOMIC != 0);
+            .is_none_or(|f| f.flags & FRAME_NONATOMIC != 0);
         if !asked || !top_ok || self.native_depth != s.base_depth {
             return Err(Error::new(
                 ExcType::AtomicityError,
