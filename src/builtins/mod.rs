@@ -11,6 +11,7 @@ pub mod list_methods;
 pub mod mod_array;
 pub mod mod_collections;
 pub mod mod_con;
+pub mod mod_con_chan;
 pub mod mod_con_sync;
 pub mod mod_copy;
 pub mod mod_functools;

@@ -14,6 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use super::mod_con_chan::{new_link, self_value, with_self_link, Channel, SelfLink};
 use super::stdlib_data::native_class;
 use super::{add_attr, add_fn, add_method, check_args};
 use crate::runtime::sched::{TimeoutScope, TimerKind};
@@ -137,89 +138,8 @@ pub fn exc(vm: &mut Vm, t: ExcType) -> Value {
 /// A micro-pipe: room for one value between a writer and a reader.
 pub struct Pipe {
     cls: Rc<ClassObj>,
-    slot: RefCell<Option<Value>>,
-    closed: Cell<bool>,
-    readers: RefCell<VecDeque<Waiter>>,
-    /// Writers waiting for the slot, each with the value it puts.
-    writers: RefCell<VecDeque<(Tid, u64, Value)>>,
-}
-
-impl Pipe {
-    /// `get@()`; Ok(None) when closed and empty (the caller decides
-    /// between EndOfPipe and the end of a `for@`).
-    fn get(&self, vm: &mut Vm, me: &Value, name: &str) -> Res<Option<Value>> {
-        vm.begin_switch(name)?;
-        let taken = self.slot.borrow_mut().take();
-        if let Some(v) = taken {
-            // The first waiting writer's value moves into the slot.
-            loop {
-                let w = self.writers.borrow_mut().pop_front();
-                let Some((tid, token, val)) = w else { break };
-                if vm.waiter_alive(tid, token) {
-                    *self.slot.borrow_mut() = Some(val);
-                    vm.wake(tid, token, Wake::Value(Value::None));
-                    break;
-                }
-            }
-            return Ok(Some(v));
-        }
-        if self.closed.get() {
-            return Ok(None);
-        }
-        // `for@`/`next@` reach the pipe without its Value.
-        let w = if me.is_none() {
-            vm.park("next on a pipe", None)
-        } else {
-            vm.park("get", Some(me.clone()))
-        };
-        self.readers.borrow_mut().push_back(w);
-        Err(Error::Suspend)
-    }
-
-    fn put(&self, vm: &mut Vm, me: &Value, v: Value) -> Res<Value> {
-        vm.begin_switch("put")?;
-        if self.closed.get() {
-            return Err(Error::new(
-                ExcType::MicroThreadExit,
-                "put@() on a closed pipe",
-            ));
-        }
-        // A waiting reader takes the value directly.
-        loop {
-            let r = self.readers.borrow_mut().pop_front();
-            let Some((tid, token)) = r else { break };
-            if vm.wake(tid, token, Wake::Handoff(v.clone())) {
-                return Ok(Value::None);
-            }
-        }
-        if self.slot.borrow().is_none() {
-            *self.slot.borrow_mut() = Some(v);
-            return Ok(Value::None);
-        }
-        let (tid, token) = vm.park("put", Some(me.clone()));
-        self.writers.borrow_mut().push_back((tid, token, v));
-        Err(Error::Suspend)
-    }
-
-    fn close(&self, vm: &mut Vm) {
-        if self.closed.replace(true) {
-            return;
-        }
-        let readers: Vec<Waiter> = self.readers.borrow_mut().drain(..).collect();
-        for (tid, token) in readers {
-            if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::EndOfPipe);
-                vm.wake(tid, token, Wake::Throw(e));
-            }
-        }
-        let writers: Vec<(Tid, u64, Value)> = self.writers.borrow_mut().drain(..).collect();
-        for (tid, token, _) in writers {
-            if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::MicroThreadExit);
-                vm.wake(tid, token, Wake::Throw(e));
-            }
-        }
-    }
+    me: SelfLink,
+    chan: Channel,
 }
 
 impl NativeObject for Pipe {
@@ -236,26 +156,18 @@ impl NativeObject for Pipe {
         true
     }
     fn next(&self, vm: &mut Vm) -> Res<Option<Value>> {
-        // `for@ x in p` / `next@(p)`: the pipe object itself is needed for
-        // the wait report, which `next` does not get; a placeholder will do.
-        self.get(vm, &Value::None, "next")
+        self.chan.get(vm, self_value(&self.me), "next", "next")
     }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
-        if let Some(v) = &*self.slot.borrow() {
-            f(v);
-        }
-        for (_, _, v) in self.writers.borrow().iter() {
-            f(v);
-        }
+        self.chan.traverse(f);
     }
     fn clear(&self) {
-        self.slot.borrow_mut().take();
-        self.writers.borrow_mut().clear();
+        self.chan.clear();
     }
     fn repr(&self, _vm: &mut Vm) -> Res<Option<String>> {
-        let state = if self.closed.get() {
+        let state = if self.chan.closed.get() {
             "closed"
-        } else if self.slot.borrow().is_some() {
+        } else if self.chan.is_full() {
             "full"
         } else {
             "empty"
@@ -284,14 +196,14 @@ fn pipe_class(vm: &mut Vm) -> Rc<ClassObj> {
 fn pipe_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("pipe", args, 0, 0)?;
     let cls = pipe_class(vm);
-    let p = Value::object(Pipe {
-        cls,
-        slot: RefCell::new(None),
-        closed: Cell::new(false),
-        readers: RefCell::new(VecDeque::new()),
-        writers: RefCell::new(VecDeque::new()),
-    });
-    Ok(p)
+    Ok(with_self_link(
+        Pipe {
+            cls,
+            me: new_link(),
+            chan: Channel::new(1, "pipe"),
+        },
+        |p| &p.me,
+    ))
 }
 
 fn this_pipe<'a>(v: &'a Value, what: &str) -> Res<&'a Pipe> {
@@ -301,21 +213,19 @@ fn this_pipe<'a>(v: &'a Value, what: &str) -> Res<&'a Pipe> {
 fn pipe_put(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("put", args, 2, 2)?;
     let p = this_pipe(&args[0], "put")?;
-    p.put(vm, &args[0], args[1].clone())
+    p.chan.put(vm, args[0].clone(), args[1].clone())
 }
 
 fn pipe_get(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("get", args, 1, 1)?;
-    let p = this_pipe(&args[0], "get")?;
-    match p.get(vm, &args[0], "get")? {
-        Some(v) => Ok(v),
-        None => Err(Error::new(ExcType::EndOfPipe, "get@() on a closed pipe")),
-    }
+    this_pipe(&args[0], "get")?
+        .chan
+        .get_or_end(vm, args[0].clone())
 }
 
 fn pipe_close(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("close", args, 1, 1)?;
-    this_pipe(&args[0], "close")?.close(vm);
+    this_pipe(&args[0], "close")?.chan.close(vm);
     Ok(Value::None)
 }
 

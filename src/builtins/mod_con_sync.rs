@@ -7,12 +7,13 @@
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use super::mod_con::{add_switching_method, exc, wake_first, Waiter};
+use super::mod_con::{add_switching_method, wake_first, Waiter};
+use super::mod_con_chan::{new_link, self_value, with_self_link, Channel, SelfLink};
 use super::stdlib_data::native_class;
 use super::{add_method, arg_or_kw, check_args, kwarg, no_kwargs};
-use crate::runtime::{Tid, Wake};
+use crate::runtime::Wake;
 use crate::vm::error::{Error, ExcType, Res};
 use crate::vm::object::*;
 use crate::vm::value::*;
@@ -29,29 +30,6 @@ pub fn install(vm: &mut Vm, m: &ModuleObj) {
     for (name, c) in classes {
         m.set_str(name, Value::Class(c));
     }
-}
-
-/// A weak link from an object to its own `Value`, so that `next` (which
-/// only gets `&self`) can name the object in wait reports.
-type SelfLink = RefCell<Weak<Box<dyn NativeObject>>>;
-
-fn new_link() -> SelfLink {
-    RefCell::new(Weak::new())
-}
-
-/// Wraps [o] as a Value and lets it find itself through [link].
-fn with_self_link<T: NativeObject>(o: T, link: fn(&T) -> &SelfLink) -> Value {
-    let v = Value::object(o);
-    if let Value::Object(rc) = &v {
-        if let Some(t) = rc.as_any().downcast_ref::<T>() {
-            *link(t).borrow_mut() = Rc::downgrade(rc);
-        }
-    }
-    v
-}
-
-fn self_value(link: &SelfLink) -> Value {
-    link.borrow().upgrade().map_or(Value::None, Value::Object)
 }
 
 /// Wakes every live waiter of [q], in order, with [wake].
@@ -110,90 +88,7 @@ fn only_kwarg(func: &str, kw: &[(Sym, Value)], allowed: &str) -> Res<()> {
 pub struct Queue {
     cls: Rc<ClassObj>,
     me: SelfLink,
-    items: RefCell<VecDeque<Value>>,
-    maxsize: usize,
-    closed: Cell<bool>,
-    getters: RefCell<VecDeque<Waiter>>,
-    /// Putters waiting for room, each with the value it puts.
-    putters: RefCell<VecDeque<(Tid, u64, Value)>>,
-}
-
-impl Queue {
-    fn is_full(&self) -> bool {
-        self.maxsize > 0 && self.items.borrow().len() >= self.maxsize
-    }
-
-    /// `get@()`; Ok(None) when closed and empty (the caller decides
-    /// between EndOfPipe and the end of a `for@`).
-    fn get(&self, vm: &mut Vm, me: Value, name: &str) -> Res<Option<Value>> {
-        vm.begin_switch(name)?;
-        let taken = self.items.borrow_mut().pop_front();
-        if let Some(v) = taken {
-            // There is room now: the first waiting putter's value moves in.
-            loop {
-                let w = self.putters.borrow_mut().pop_front();
-                let Some((tid, token, val)) = w else { break };
-                if vm.waiter_alive(tid, token) {
-                    self.items.borrow_mut().push_back(val);
-                    // Its put has completed, even if an interruption lands.
-                    vm.wake(tid, token, Wake::Handoff(Value::None));
-                    break;
-                }
-            }
-            return Ok(Some(v));
-        }
-        if self.closed.get() {
-            return Ok(None);
-        }
-        let w = vm.park("get", Some(me));
-        self.getters.borrow_mut().push_back(w);
-        Err(Error::Suspend)
-    }
-
-    fn put(&self, vm: &mut Vm, me: Value, v: Value) -> Res<Value> {
-        vm.begin_switch("put")?;
-        if self.closed.get() {
-            return Err(Error::new(
-                ExcType::MicroThreadExit,
-                "put@() on a closed queue",
-            ));
-        }
-        // A waiting getter takes the value directly.
-        loop {
-            let g = self.getters.borrow_mut().pop_front();
-            let Some((tid, token)) = g else { break };
-            if vm.wake(tid, token, Wake::Handoff(v.clone())) {
-                return Ok(Value::None);
-            }
-        }
-        if !self.is_full() {
-            self.items.borrow_mut().push_back(v);
-            return Ok(Value::None);
-        }
-        let (tid, token) = vm.park("put", Some(me));
-        self.putters.borrow_mut().push_back((tid, token, v));
-        Err(Error::Suspend)
-    }
-
-    fn close(&self, vm: &mut Vm) {
-        if self.closed.replace(true) {
-            return;
-        }
-        let getters: Vec<Waiter> = self.getters.borrow_mut().drain(..).collect();
-        for (tid, token) in getters {
-            if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::EndOfPipe);
-                vm.wake(tid, token, Wake::Throw(e));
-            }
-        }
-        let putters: Vec<(Tid, u64, Value)> = self.putters.borrow_mut().drain(..).collect();
-        for (tid, token, _) in putters {
-            if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::MicroThreadExit);
-                vm.wake(tid, token, Wake::Throw(e));
-            }
-        }
-    }
+    chan: Channel,
 }
 
 impl NativeObject for Queue {
@@ -210,33 +105,30 @@ impl NativeObject for Queue {
         true
     }
     fn next(&self, vm: &mut Vm) -> Res<Option<Value>> {
-        let me = self_value(&self.me);
-        self.get(vm, me, "next")
+        self.chan.get(vm, self_value(&self.me), "next", "get")
     }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
-        for v in self.items.borrow().iter() {
-            f(v);
-        }
-        for (_, _, v) in self.putters.borrow().iter() {
-            f(v);
-        }
+        self.chan.traverse(f);
     }
     fn clear(&self) {
-        self.items.borrow_mut().clear();
-        self.putters.borrow_mut().clear();
+        self.chan.clear();
     }
     fn repr(&self, _vm: &mut Vm) -> Res<Option<String>> {
         Ok(Some(format!(
             "<Queue size={} maxsize={}{}>",
-            self.items.borrow().len(),
-            self.maxsize,
-            if self.closed.get() { " closed" } else { "" }
+            self.chan.items.borrow().len(),
+            self.chan.capacity,
+            if self.chan.closed.get() {
+                " closed"
+            } else {
+                ""
+            }
         )))
     }
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         Ok(match name {
-            "maxsize" => Some(Value::Int(self.maxsize as i64)),
-            "closed" => Some(Value::Bool(self.closed.get())),
+            "maxsize" => Some(Value::Int(self.chan.capacity as i64)),
+            "closed" => Some(Value::Bool(self.chan.closed.get())),
             _ => None,
         })
     }
@@ -273,11 +165,7 @@ fn queue_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         Queue {
             cls,
             me: new_link(),
-            items: RefCell::new(VecDeque::new()),
-            maxsize,
-            closed: Cell::new(false),
-            getters: RefCell::new(VecDeque::new()),
-            putters: RefCell::new(VecDeque::new()),
+            chan: Channel::new(maxsize, "queue"),
         },
         |q| &q.me,
     ))
@@ -287,23 +175,20 @@ fn queue_put(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("put", args, 2, 2)?;
     no_kwargs("put", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "put")?;
-    q.put(vm, args[0].clone(), args[1].clone())
+    q.chan.put(vm, args[0].clone(), args[1].clone())
 }
 
 fn queue_get(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("get", args, 1, 1)?;
     no_kwargs("get", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "get")?;
-    match q.get(vm, args[0].clone(), "get")? {
-        Some(v) => Ok(v),
-        None => Err(Error::new(ExcType::EndOfPipe, "get@() on a closed queue")),
-    }
+    q.chan.get_or_end(vm, args[0].clone())
 }
 
 fn queue_close(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("close", args, 1, 1)?;
     no_kwargs("close", kw)?;
-    this::<Queue>(&args[0], "Queue", "close")?.close(vm);
+    this::<Queue>(&args[0], "Queue", "close")?.chan.close(vm);
     Ok(Value::None)
 }
 
@@ -311,21 +196,21 @@ fn queue_qsize(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
     check_args("qsize", args, 1, 1)?;
     no_kwargs("qsize", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "qsize")?;
-    Ok(Value::Int(q.items.borrow().len() as i64))
+    Ok(Value::Int(q.chan.items.borrow().len() as i64))
 }
 
 fn queue_empty(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("empty", args, 1, 1)?;
     no_kwargs("empty", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "empty")?;
-    Ok(Value::Bool(q.items.borrow().is_empty()))
+    Ok(Value::Bool(q.chan.items.borrow().is_empty()))
 }
 
 fn queue_full(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("full", args, 1, 1)?;
     no_kwargs("full", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "full")?;
-    Ok(Value::Bool(q.is_full()))
+    Ok(Value::Bool(q.chan.is_full()))
 }
 
 /// `__iter__` of an object that is its own iterator.
