@@ -193,27 +193,10 @@ fn self_referencing_objects_are_collected() {
 /// exits with status 130.
 #[test]
 fn sigint_raises_keyboard_interrupt() {
-    let mut child = con()
-        .args(["-c", "print('ready', flush=True)\nwhile True:\n    pass"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut ready = [0u8; 6];
-    child
-        .stdout
-        .as_mut()
-        .unwrap()
-        .read_exact(&mut ready)
-        .unwrap();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let status = wait_at_most_10s(&mut child, "con ignored SIGINT");
-    let err = drain(child.stderr.take());
-    assert_eq!(status.code(), Some(130), "{err}");
+    let child = start_ready("print('ready', flush=True)\nwhile True:\n    pass");
+    send(&child, "-INT");
+    let (code, _, err) = finish(child, "con ignored SIGINT");
+    assert_eq!(code, Some(130), "{err}");
     assert!(err.trim_end().ends_with("KeyboardInterrupt"), "{err}");
     assert!(err.contains("line 2"), "{err}");
 }

@@ -470,40 +470,23 @@ impl Vm {
             }
             Wake::Rejoin => {
                 let depth = self.frames.len().saturating_sub(1) as u32;
-                let leaving = self
-                    .sched
-                    .as_mut()
-                    .and_then(|s| s.cur())
-                    .and_then(|t| t.group_mut(depth))
-                    .map(|g| std::mem::replace(&mut g.leaving, Leaving::No));
-                match leaving {
-                    Some(Leaving::Raise(exc)) => {
-                        self.handle_error(Error::Raised(exc), 0, true)?;
+                let raising = self.cur_group(depth).and_then(|g| match &g.leaving {
+                    Leaving::Raise(exc) => Some(exc.clone()),
+                    _ => None,
+                });
+                if let Some(exc) = raising {
+                    // The exception goes on leaving the frame.
+                    self.handle_error(Error::Raised(exc), 0, true)?;
+                } else if self.deliver_pending_interrupt() {
+                    // An interruption that arrived during the join is raised
+                    // now (the join was this thread's switch point): the
+                    // frame drops its return value and leaves its Return.
+                    self.stack.pop();
+                    if let Some(f) = self.frames.last_mut() {
+                        f.ip += 1;
                     }
-                    _ => {
-                        // An interruption that arrived during the join is
-                        // raised now: the join was this thread's switch point.
-                        let delivered = match self.sched.as_mut().and_then(|s| s.cur()) {
-                            Some(t) => match t.pending.take() {
-                                Some(p) => {
-                                    t.interrupt = Some(p);
-                                    true
-                                }
-                                None => false,
-                            },
-                            None => false,
-                        };
-                        if delivered {
-                            // Not returning after all: drop the return value
-                            // and step past the Return instruction.
-                            self.stack.pop();
-                            if let Some(f) = self.frames.last_mut() {
-                                f.ip += 1;
-                            }
-                            let e = Error::New(ExcType::Interrupted, None);
-                            self.handle_error(e, 0, false)?;
-                        }
-                    }
+                    let e = Error::New(ExcType::Interrupted, None);
+                    self.handle_error(e, 0, false)?;
                 }
             }
             Wake::Continue => {}
@@ -917,10 +900,7 @@ impl Vm {
     pub fn join_on_return(&mut self, v: &Value) -> Res<Option<Error>> {
         let fi = self.frames.len() - 1;
         let depth = fi as u32;
-        let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) else {
-            return Ok(None);
-        };
-        let Some(g) = t.group_mut(depth) else {
+        let Some(g) = self.cur_group(depth) else {
             return Ok(None);
         };
         if g.live > 0 {
@@ -939,49 +919,48 @@ impl Vm {
     pub fn join_on_raise(&mut self, exc: Value) -> Res<Value> {
         let depth = (self.frames.len() - 1) as u32;
         let quiet = self.is_interrupt(&exc);
-        let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) else {
+        let Some(g) = self.cur_group(depth) else {
             return Ok(exc);
         };
-        let Some(g) = t.group_mut(depth) else {
-            return Ok(exc);
-        };
-        if g.live > 0 {
-            if !quiet && !matches!(g.leaving, Leaving::Raise(_)) {
-                if g.first.is_none() {
-                    g.first = Some(exc.clone());
-                } else {
-                    g.later.push(exc.clone());
+        // Leaving::Raise: back from the join, [exc] already recorded.
+        if !matches!(g.leaving, Leaving::Raise(_)) {
+            if !quiet {
+                match g.first {
+                    None => g.first = Some(exc.clone()),
+                    Some(_) => g.later.push(exc.clone()),
                 }
             }
-            g.leaving = Leaving::Raise(exc.clone());
-            let tid = self.sched.as_ref().map_or(0, |s| s.current);
-            self.interrupt_group(tid, depth);
-            let live = self
-                .sched
-                .as_mut()
-                .and_then(|s| s.cur())
-                .and_then(|t| t.group_mut(depth))
-                .map_or(0, |g| g.live);
-            if live > 0 {
-                self.park("join", None);
-                return Err(Error::Suspend);
+            if g.live > 0 {
+                g.leaving = Leaving::Raise(exc.clone());
+                let tid = self.sched.as_ref().map_or(0, |s| s.current);
+                self.interrupt_group(tid, depth);
+                if self.cur_group(depth).is_some_and(|g| g.live > 0) {
+                    self.park("join", None);
+                    return Err(Error::Suspend);
+                }
             }
-        } else if !quiet && g.first.is_none() {
-            g.first = Some(exc.clone());
-        } else if !quiet && !g.first.as_ref().is_some_and(|f| f.is(&exc)) {
-            g.later.push(exc.clone());
         }
-        let leaving = self
-            .sched
-            .as_mut()
-            .and_then(|s| s.cur())
-            .and_then(|t| t.group_mut(depth))
-            .map(|g| std::mem::replace(&mut g.leaving, Leaving::No));
-        let exc = match leaving {
-            Some(Leaving::Raise(e)) => e,
-            _ => exc,
-        };
         Ok(self.close_group(depth).unwrap_or(exc))
+    }
+
+    /// The sibling group of the running thread's frame at [depth].
+    fn cur_group(&mut self, depth: u32) -> Option<&mut Group> {
+        self.sched.as_mut()?.cur()?.group_mut(depth)
+    }
+
+    /// Raises a pending interruption's state (the caller raises the
+    /// exception); false if none is pending.
+    fn deliver_pending_interrupt(&mut self) -> bool {
+        let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) else {
+            return false;
+        };
+        match t.pending.take() {
+            Some(p) => {
+                t.interrupt = Some(p);
+                true
+            }
+            None => false,
+        }
     }
 
     fn is_interrupt(&mut self, exc: &Value) -> bool {
