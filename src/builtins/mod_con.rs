@@ -96,7 +96,7 @@ fn idle(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn sleep(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("sleep", args, 1, 1)?;
     let secs = seconds_arg(&args[0], "sleep()")?;
-    let at = Vm::deadline_after(secs)?;
+    let at = Vm::deadline_after(secs, "sleep length")?;
     vm.begin_switch("sleep")?;
     if secs == 0.0 {
         return Err(vm.yield_now());
@@ -125,12 +125,6 @@ pub fn wake_first(vm: &mut Vm, q: &RefCell<VecDeque<Waiter>>, wake: impl Fn() ->
             None => return false,
         }
     }
-}
-
-/// A new instance of built-in exception [t] with no arguments.
-pub fn exc(vm: &mut Vm, t: ExcType) -> Value {
-    let cls = vm.types.exc(t);
-    vm.new_exception(&cls, Vec::new())
 }
 
 // ----- pipes ------------------------------------------------------------
@@ -272,7 +266,7 @@ fn timeout_class(vm: &mut Vm) -> Rc<ClassObj> {
 fn timeout_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("timeout", args, 1, 1)?;
     let seconds = seconds_arg(&args[0], "timeout()")?;
-    Vm::deadline_after(seconds)?;
+    Vm::deadline_after(seconds, "timeout")?;
     let cls = timeout_class(vm);
     Ok(Value::object(Timeout {
         cls,
@@ -283,7 +277,7 @@ fn timeout_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 
 fn timeout_enter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let t = downcast::<Timeout>(&args[0]).ok_or_else(|| Error::type_error("timeout expected"))?;
-    let at = Vm::deadline_after(t.seconds)?;
+    let at = Vm::deadline_after(t.seconds, "timeout")?;
     let depth = vm.frames.len().saturating_sub(1) as u32;
     let Some(s) = vm.sched.as_mut() else {
         return Err(Error::runtime_error(

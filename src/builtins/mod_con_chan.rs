@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
-use super::mod_con::{exc, Waiter};
+use super::mod_con::Waiter;
 use crate::runtime::{Tid, Wake};
 use crate::vm::error::{Error, ExcType, Res};
 use crate::vm::object::NativeObject;
@@ -134,14 +134,14 @@ impl Channel {
         let getters: Vec<Waiter> = self.getters.borrow_mut().drain(..).collect();
         for (tid, token) in getters {
             if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::EndOfPipe);
+                let e = vm.materialize(Error::New(ExcType::EndOfPipe, None));
                 vm.wake(tid, token, Wake::Throw(e));
             }
         }
         let putters: Vec<(Tid, u64, Value)> = self.putters.borrow_mut().drain(..).collect();
         for (tid, token, _) in putters {
             if vm.waiter_alive(tid, token) {
-                let e = exc(vm, ExcType::MicroThreadExit);
+                let e = vm.materialize(Error::New(ExcType::MicroThreadExit, None));
                 vm.wake(tid, token, Wake::Throw(e));
             }
         }

@@ -671,10 +671,6 @@ impl Vm {
     /// Raises `Interrupted` in thread [tid] at its current switch point
     /// (if parked) or its next one, travelling to [target].
     pub fn interrupt_thread(&mut self, tid: Tid, target: Target) {
-        let exc = {
-            let cls = self.types.exc(ExcType::Interrupted);
-            self.new_exception(&cls, Vec::new())
-        };
         let Some(s) = self.sched.as_mut() else { return };
         let Some(t) = s.thread_mut(tid) else { return };
         if let Some(cur) = t.interrupt {
@@ -690,28 +686,39 @@ impl Vm {
             return;
         }
         let joining = t.wait.as_ref().is_some_and(|w| w.what == "join");
-        match t.state {
+        let raise_now = match t.state {
             State::Blocked if joining => {
                 // The runtime's own wait goes on; its siblings are told.
                 t.pending = Some(target);
                 let depth = t.frames.len().saturating_sub(1) as u32;
                 self.interrupt_group(tid, depth);
+                false
             }
             State::Blocked => {
-                t.interrupt = Some(target);
-                t.wake = Wake::Throw(exc);
                 t.state = State::Runnable;
                 t.wait = None;
                 s.runq.push_back(tid);
+                true
             }
             State::Runnable => match &t.wake {
-                Wake::Start(_) | Wake::StartKw(_) | Wake::Value(_) | Wake::Continue => {
-                    t.interrupt = Some(target);
-                    t.wake = Wake::Throw(exc);
+                Wake::Start(_) | Wake::StartKw(_) | Wake::Value(_) | Wake::Continue => true,
+                Wake::Handoff(_) | Wake::Rejoin | Wake::Throw(_) => {
+                    t.pending = Some(target);
+                    false
                 }
-                Wake::Handoff(_) | Wake::Rejoin | Wake::Throw(_) => t.pending = Some(target),
             },
-            State::Running => t.pending = Some(target),
+            State::Running => {
+                t.pending = Some(target);
+                false
+            }
+        };
+        if raise_now {
+            // It is parked at a switch point: Interrupted is raised there.
+            let exc = self.materialize(Error::New(ExcType::Interrupted, None));
+            if let Some(t) = self.sched.as_mut().and_then(|s| s.thread_mut(tid)) {
+                t.interrupt = Some(target);
+                t.wake = Wake::Throw(exc);
+            }
         }
     }
 
@@ -814,13 +821,14 @@ impl Vm {
         Error::Suspend
     }
 
-    /// The deadline [secs] from now, clamped far in the future.
-    pub fn deadline_after(secs: f64) -> Res<Instant> {
+    /// The deadline [secs] from now, clamped far in the future; [what]
+    /// names the quantity in errors ("sleep length", "timeout").
+    pub fn deadline_after(secs: f64, what: &str) -> Res<Instant> {
         if secs.is_nan() {
-            return Err(Error::value_error("sleep length must not be NaN"));
+            return Err(Error::value_error(format!("{what} must not be NaN")));
         }
         if secs < 0.0 {
-            return Err(Error::value_error("sleep length must be non-negative"));
+            return Err(Error::value_error(format!("{what} must be non-negative")));
         }
         let now = Instant::now();
         let d = Duration::try_from_secs_f64(secs.min(3.0e9))
