@@ -253,6 +253,13 @@ impl Vm {
         r
     }
 
+    /// The running scheduler (always there while `drive` runs).
+    fn sched_mut(&mut self) -> Res<&mut Scheduler> {
+        self.sched
+            .as_deref_mut()
+            .ok_or_else(|| Error::runtime_error("no running scheduler"))
+    }
+
     /// Runs threads until the root and all its descendants have ended.
     fn drive(&mut self) -> Res<Value> {
         loop {
@@ -268,9 +275,7 @@ impl Vm {
                     s.sigint = true;
                 }
             }
-            let Some(s) = self.sched.as_mut() else {
-                return Err(Error::runtime_error("scheduler vanished"));
-            };
+            let s = self.sched_mut()?;
             if s.sigint && !s.sigint_handled {
                 s.sigint_handled = true;
                 self.interrupt_tree();
@@ -281,9 +286,7 @@ impl Vm {
             if !s.timers.is_empty() {
                 self.fire_timers();
             }
-            let Some(s) = self.sched.as_mut() else {
-                return Err(Error::runtime_error("scheduler vanished"));
-            };
+            let s = self.sched_mut()?;
             if let Some(tid) = s.next_runnable() {
                 self.run_thread(tid);
                 continue;
@@ -316,9 +319,7 @@ impl Vm {
             }
             break;
         }
-        let Some(s) = self.sched.as_mut() else {
-            return Err(Error::runtime_error("scheduler vanished"));
-        };
+        let s = self.sched_mut()?;
         if let Some(report) = s.deadlock.take() {
             return Err(Error::new(ExcType::DeadlockError, report));
         }
@@ -1017,10 +1018,5 @@ impl Vm {
         if let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) {
             t.interrupt = None;
         }
-    }
-
-    /// `next@(g)` on a generator: resumes it in this thread.
-    pub fn next_at_generator(&mut self, g: &Rc<crate::vm::frame::GeneratorObj>) -> Res<bool> {
-        self.resume_generator_at(g, None, Resume::Next, true)
     }
 }

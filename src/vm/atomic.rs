@@ -40,64 +40,53 @@ impl Vm {
             Value::BoundMethod(m) => m.func.clone(),
             v => v.clone(),
         };
-        match &callee {
-            Value::Native(n) if n.kind != NativeKind::Plain => {
-                if n.kind == NativeKind::Dual
-                    && n.name == "next"
-                    && (argc == 1 || argc == 2)
-                    && kwnames.is_none()
-                {
-                    if let Value::Generator(g) = &self.stack[fpos + 1] {
-                        // next@(g[, default]) runs the generator's frame in
-                        // this thread, so it may switch.
-                        let g = g.clone();
-                        let default = (argc == 2).then(|| self.stack[fpos + 2].clone());
-                        self.stack.truncate(fpos);
-                        let resume = match &default {
-                            Some(d) => {
-                                self.spush(d.clone());
-                                Resume::NextOr
-                            }
-                            None => Resume::Next,
-                        };
-                        if self.resume_generator_at(&g, None, resume, true)? {
-                            return Ok(true);
-                        }
-                        return match default {
-                            Some(_) => Ok(false),
-                            None => Err(Error::stop_iteration()),
-                        };
-                    }
-                }
-                self.switch_ctx = true;
-                let r = self.call_op(argc, kwnames);
-                self.switch_ctx = false;
-                r
+        if let Value::Native(n) = &callee {
+            let gen_arg = self
+                .stack
+                .get(fpos + 1)
+                .is_some_and(|a| matches!(a, Value::Generator(_)));
+            if n.kind == NativeKind::Dual
+                && n.name == "next"
+                && (argc == 1 || argc == 2)
+                && kwnames.is_none()
+                && gen_arg
+            {
+                return self.next_at_generator(fpos, argc);
             }
-            Value::Function(f) if !f.code.is_generator() => {
-                self.at_call = true;
-                let r = self.call_op(argc, kwnames);
-                self.at_call = false;
-                if let Ok(true) = r {
-                    if let Some(fr) = self.frames.last_mut() {
-                        fr.flags |= FRAME_NONATOMIC;
-                    }
-                }
-                r
+        }
+        if let Value::Instance(_) = &callee {
+            // obj@(...) with a script __call__ runs it non-atomically.
+            let name = self.intern_static("__call__");
+            if let Some(m @ Value::Function(_)) = self.lookup_special(&callee, &name) {
+                let inst = std::mem::replace(&mut self.stack[fpos], m);
+                self.stack.insert(fpos + 1, inst);
+                return self.call_at(argc + 1, kwnames);
             }
-            Value::Instance(_) => {
-                // obj@(...) with a script __call__ runs it non-atomically.
-                let name = self.intern_static("__call__");
-                match self.lookup_special(&callee, &name) {
-                    Some(m @ Value::Function(_)) => {
-                        let inst = std::mem::replace(&mut self.stack[fpos], m);
-                        self.stack.insert(fpos + 1, inst);
-                        self.call_at(argc + 1, kwnames)
-                    }
-                    _ => self.call_op(argc, kwnames),
-                }
+        }
+        self.dispatch_at(&callee, |vm| vm.call_op(argc, kwnames))
+    }
+
+    /// `next@(g[, default])` on a generator (at `stack[fpos + 1]`): runs
+    /// the generator's frame in this thread, so it may switch.
+    fn next_at_generator(&mut self, fpos: usize, argc: usize) -> Res<bool> {
+        let Value::Generator(g) = self.stack[fpos + 1].clone() else {
+            return Err(Error::type_error("next@() needs a generator here"));
+        };
+        let default = (argc == 2).then(|| self.stack[fpos + 2].clone());
+        self.stack.truncate(fpos);
+        let resume = match &default {
+            Some(d) => {
+                self.spush(d.clone());
+                Resume::NextOr
             }
-            _ => self.call_op(argc, kwnames),
+            None => Resume::Next,
+        };
+        if self.resume_generator_at(&g, None, resume, true)? {
+            return Ok(true);
+        }
+        match default {
+            Some(_) => Ok(false),
+            None => Err(Error::stop_iteration()),
         }
     }
 
@@ -110,11 +99,22 @@ impl Vm {
             Value::BoundMethod(m) => m.func.clone(),
             v => v.clone(),
         };
-        let switching = matches!(&callee, Value::Native(n) if n.kind != NativeKind::Plain);
-        let script = matches!(&callee, Value::Function(f) if !f.code.is_generator());
+        self.dispatch_at(&callee, |vm| vm.call_ex(func, args, kwargs))
+    }
+
+    /// Runs [call] (a call of [callee], a method's function for a bound
+    /// method) as a non-atomic call: a switching built-in may switch, a
+    /// script function's frame is marked non-atomic.
+    fn dispatch_at(
+        &mut self,
+        callee: &Value,
+        call: impl FnOnce(&mut Vm) -> Res<bool>,
+    ) -> Res<bool> {
+        let switching = matches!(callee, Value::Native(n) if n.kind != NativeKind::Plain);
+        let script = matches!(callee, Value::Function(f) if !f.code.is_generator());
         self.switch_ctx = switching;
         self.at_call = script;
-        let r = self.call_ex(func, args, kwargs);
+        let r = call(self);
         self.switch_ctx = false;
         self.at_call = false;
         if script {
