@@ -45,6 +45,7 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
         m.set_str(name, Value::Class(vm.types.exc_named(name)));
     }
     super::mod_con_sync::install(vm, &m);
+    crate::runtime::io::install(vm, &m);
     m
 }
 

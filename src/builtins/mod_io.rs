@@ -102,6 +102,17 @@ fn strerror(errno: i32, fallback: &str) -> String {
         30 => "Read-only file system",
         36 => "File name too long",
         39 => "Directory not empty",
+        11 => "Resource temporarily unavailable",
+        32 => "Broken pipe",
+        98 => "Address already in use",
+        99 => "Cannot assign requested address",
+        101 => "Network is unreachable",
+        103 => "Software caused connection abort",
+        104 => "Connection reset by peer",
+        107 => "Transport endpoint is not connected",
+        110 => "Connection timed out",
+        111 => "Connection refused",
+        113 => "No route to host",
         _ => {
             return fallback
                 .split(" (os error")
@@ -120,6 +131,12 @@ fn errno_class(vm: &mut Vm, errno: i32) -> Rc<ClassObj> {
         17 => "FileExistsError",
         20 => "NotADirectoryError",
         21 => "IsADirectoryError",
+        11 => "BlockingIOError",
+        32 => "BrokenPipeError",
+        103 => "ConnectionAbortedError",
+        104 => "ConnectionResetError",
+        110 => "TimeoutError",
+        111 => "ConnectionRefusedError",
         _ => "OSError",
     };
     vm.types.exc_named(name)

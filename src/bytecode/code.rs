@@ -56,6 +56,16 @@ pub struct Code {
     pub varnames: Vec<Sym>,
     /// Number of local slots.
     pub nlocals: u32,
+    /// The most values the frame's own instructions hold on its operand
+    /// stack at once: the values above the locals, so a frame needs
+    /// `nlocals + max_stack` slots of the thread's value stack from its
+    /// base (like CPython's co_stacksize). Includes the exception a
+    /// handler is entered with and the receiver slot a call inserts for
+    /// a bound method; excludes the frames of callees (and of generators
+    /// it resumes), which start above it. An exact bound for everything
+    /// but a call of a method bound twice (a classmethod wrapping a bound
+    /// method), which only costs the VM a stack reallocation.
+    pub max_stack: u32,
     /// Slots that hold free variables, filled from the closure on entry.
     pub free_start: u32,
     pub nfree: u32,

@@ -3,6 +3,7 @@
 pub mod code;
 pub mod disasm;
 pub mod op;
+pub mod stack;
 
 pub use code::{Code, SourceFile};
 pub use op::Op;

@@ -239,6 +239,87 @@ impl Op {
             _ => {}
         }
     }
+    /// The instruction's effect on the operand stack as `(pops, pushes)`:
+    /// on the fall-through path, or with [jump] on the path to its
+    /// target (for SetupExcept/SetupFinally/SetupWith the target is the
+    /// handler, entered with the exception pushed at the depth the block
+    /// recorded). Values an instruction reads in place below the top
+    /// (ListAppend's list, ForIter's iterator) count as popped and pushed
+    /// back, so `pops` is the depth it needs.
+    pub fn stack_effect(&self, jump: bool) -> (u32, u32) {
+        use Op::*;
+        match *self {
+            Nop | DeleteFast(_) | DeleteDeref(_) | MakeCell(_) | DeleteGlobal(_)
+            | DeleteName(_) | PopBlock | Jump(_) => (0, 0),
+            LoadConst(_) | LoadNone | LoadInt(_) | LoadFast(_) | LoadDeref(_) | LoadClosure(_)
+            | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..) | LoadBuildClass
+            | LoadAssertionError => (0, 1),
+            StoreFast(_) | StoreDeref(_) | StoreGlobal(_) | StoreName(_) | DeleteAttr(_) | Pop
+            | PopExcept | WithExitNormal | GenStart | ImportStar | PrintExpr | Return | Reraise => {
+                (1, 0)
+            }
+            LoadAttr(_) | Neg | Pos | Invert | Not | GetIter | ListToTuple => (1, 1),
+            StoreAttr(_) | DeleteSubscr => (2, 0),
+            LoadMethod(_) | Dup | ImportFrom(_) => (1, 2),
+            Subscr | Binary(_) | InplaceBinary(_) | Compare(_) | ListExtend | SetUpdate
+            | DictUpdate | DictMerge | ImportName(_) | YieldFrom(_) => (2, 1),
+            StoreSubscr | Spawn => (3, 0),
+            DupTwo => (2, 4),
+            Rot2 => (2, 2),
+            Rot3 => (3, 3),
+            Rot4 => (4, 4),
+            PopJumpIfFalse(_) | PopJumpIfTrue(_) => (1, 0),
+            // The value stays when the jump is taken.
+            JumpIfFalseOrPop(_) | JumpIfTrueOrPop(_) => (1, jump as u32),
+            JumpIfNotLess(_) => (2, 0),
+            // Exhaustion pops the iterator and jumps.
+            ForIter(_) | ForIterAt(_) => {
+                if jump {
+                    (1, 0)
+                } else {
+                    (1, 2)
+                }
+            }
+            BuildTuple(n) | BuildList(n) | BuildSet(n) | BuildString(n) | BuildSlice(n) => (n, 1),
+            BuildMap(n) => (2 * n, 1),
+            ListAppend(i) | SetAdd(i) => (i + 1, i),
+            MapAdd(i) => (i + 2, i),
+            UnpackSequence(n) => (1, n),
+            UnpackEx(before, after) => (1, before as u32 + after as u32 + 1),
+            FormatValue(_, spec) => (1 + spec as u32, 1),
+            Call { argc, .. } => (argc + 1, 1),
+            CallMethod { argc, .. } | CallKw { argc, .. } => (argc + 2, 1),
+            CallEx { .. } => (3, 1),
+            MakeFunction(_, flags) => ((flags & 7).count_ones(), 1),
+            Raise(n) => (n as u32, 0),
+            // The handler is entered with the exception on top.
+            SetupExcept(_) | SetupFinally(_) => (0, jump as u32),
+            // `[mgr] -> [exit, enter_result]`, or `[exit, exc]` at the
+            // handler.
+            SetupWith(_) => (1, 2),
+            CheckExcMatch => (2, 2),
+            WithExitExc => (2, 3),
+            // Resumed with the sent value in place of the yielded one.
+            YieldValue => (1, 1),
+        }
+    }
+
+    /// Whether execution can continue at the next instruction.
+    pub fn falls_through(&self) -> bool {
+        !matches!(self, Op::Jump(_) | Op::Return | Op::Raise(_) | Op::Reraise)
+    }
+
+    /// Values the instruction may hold above its input depth while it
+    /// runs, beyond what `stack_effect` shows: a plain call of a bound
+    /// method (or of a class, or of an instance with `__call__` under
+    /// `@`) inserts the receiver after the callable before dispatching.
+    pub fn stack_scratch(&self) -> u32 {
+        match self {
+            Op::Call { .. } => 1,
+            _ => 0,
+        }
+    }
+
     /// True for instructions at which a micro-thread may be suspended.
     pub fn may_switch(&self) -> bool {
         matches!(

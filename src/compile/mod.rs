@@ -4,6 +4,8 @@
 
 mod expr;
 pub mod scope;
+#[cfg(test)]
+mod stack_tests;
 mod stmt;
 
 use std::cell::Cell;
@@ -292,6 +294,7 @@ impl<'a> Builder<'a> {
             self.qualname.clone()
         };
         let nnames = self.names.len();
+        let max_stack = crate::bytecode::stack::max_stack(&self.ops);
         Rc::new(Code {
             name: sym(name),
             qualname: sym(&qualname),
@@ -299,6 +302,7 @@ impl<'a> Builder<'a> {
             consts: self.consts,
             names: self.names,
             nlocals: self.varnames.len() as u32,
+            max_stack,
             varnames: self.varnames,
             free_start,
             nfree,

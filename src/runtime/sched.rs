@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::reactor::Reactor;
+use super::io::registry;
 use super::thread::*;
 use crate::bytecode::code::{FLAG_GENERATOR, FLAG_VARARGS, FLAG_VARKW};
 use crate::vm::error::{Error, ExcType, Res};
@@ -82,8 +82,14 @@ pub struct Scheduler {
     sigint_handled: bool,
     /// The deadlock report, once one was found.
     deadlock: Option<String>,
-    reactor: Reactor,
+    /// Threads left to run before the poll loop is checked again, so
+    /// ready I/O is noticed even while threads keep the run queue full.
+    round: usize,
 }
+
+/// Wait tokens stay unique across schedulers, so a wait left behind by
+/// one (a job still on a worker) never matches a thread of the next.
+static NEXT_TOKEN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// Where a thread's run ended.
 enum Outcome {
@@ -104,7 +110,7 @@ impl Scheduler {
             current: 0,
             root: 0,
             root_result: None,
-            next_token: 1,
+            next_token: NEXT_TOKEN.load(std::sync::atomic::Ordering::Relaxed),
             next_serial: 1,
             next_scope: 1,
             timers: BinaryHeap::new(),
@@ -115,7 +121,7 @@ impl Scheduler {
             sigint: false,
             sigint_handled: false,
             deadlock: None,
-            reactor: Reactor::new(),
+            round: 0,
         }
     }
 
@@ -245,7 +251,11 @@ impl Vm {
         sched.runq.push_back(root);
         self.sched = Some(sched);
         let r = self.drive();
+        registry::clear_parked();
         let sched = self.sched.take();
+        if let Some(s) = &sched {
+            NEXT_TOKEN.store(s.next_token, std::sync::atomic::Ordering::Relaxed);
+        }
         self.stack = outer_stack;
         self.frames = outer_frames;
         self.handled = outer_handled;
@@ -287,18 +297,31 @@ impl Vm {
                 self.fire_timers();
             }
             let s = self.sched_mut()?;
-            if let Some(tid) = s.next_runnable() {
-                self.run_thread(tid);
+            if !s.runq.is_empty() {
+                if s.round == 0 {
+                    s.round = s.runq.len();
+                    if registry::busy() {
+                        self.poll_io(Some(Duration::ZERO));
+                    }
+                }
+                let s = self.sched_mut()?;
+                s.round = s.round.saturating_sub(1);
+                if let Some(tid) = s.next_runnable() {
+                    self.run_thread(tid);
+                }
                 continue;
             }
             if s.live == 0 {
                 break;
             }
-            // Nothing runnable: sleep until the nearest timer, if any.
-            if let Some(Reverse(t)) = s.timers.peek() {
-                let now = Instant::now();
-                let wait = t.at.saturating_duration_since(now);
-                s.reactor.wait(Some(wait));
+            // Nothing runnable: wait for I/O until the nearest timer.
+            let timeout = s
+                .timers
+                .peek()
+                .map(|Reverse(t)| t.at.saturating_duration_since(Instant::now()));
+            if timeout.is_some() || registry::busy() {
+                s.round = 0;
+                self.poll_io(timeout);
                 continue;
             }
             // Every thread is blocked and nothing can wake one.
@@ -697,7 +720,10 @@ impl Vm {
             }
             State::Blocked => {
                 t.state = State::Runnable;
-                t.wait = None;
+                // An I/O wait's parked operation goes with it.
+                if let Some(w) = t.wait.take() {
+                    super::io::cancel_wait(&w.obj, tid);
+                }
                 s.runq.push_back(tid);
                 true
             }
@@ -796,12 +822,19 @@ impl Vm {
         if !s.waiter_alive(tid, token) {
             return false;
         }
+        let mut left = None;
         if let Some(t) = s.thread_mut(tid) {
             t.state = State::Runnable;
             t.wake = wake;
-            t.wait = None;
+            left = t.wait.take();
         }
         s.runq.push_back(tid);
+        // An accept parked on several listeners leaves the others.
+        if let Some(w) = left {
+            if w.what == "accept" {
+                super::io::cancel_wait(&w.obj, tid);
+            }
+        }
         true
     }
 

@@ -1,0 +1,740 @@
+//! TCP: `tcplisten@(*addrs, backlog=128)`, a listener's `accept@()`,
+//! `tcpconnect@(addr)`, and a connection's `read@`, `readline@`,
+//! `write@`, `close`, `peer` and `local`.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Instant;
+
+use mio::net::{TcpListener, TcpStream};
+
+use super::addr::{addresses, to_value};
+use super::registry::{self, Dir};
+use super::wake_error;
+use crate::builtins::mod_con::{add_switching_fn, add_switching_method};
+use crate::builtins::mod_io::os_error;
+use crate::builtins::stdlib_data::native_class;
+use crate::builtins::{add_method, arg_or_kw, check_args, kwarg};
+use crate::runtime::Wake;
+use crate::vm::error::{Error, ExcType, Res};
+use crate::vm::object::*;
+use crate::vm::value::*;
+use crate::vm::Vm;
+
+/// A slot number meaning "closed".
+const CLOSED: usize = usize::MAX;
+/// `read@()` without an argument reads at most this much.
+const READ_DEFAULT: usize = 65536;
+/// The longest line `readline@()` collects.
+const LINE_LIMIT: usize = 65536;
+
+pub fn install(vm: &mut Vm, m: &Rc<ModuleObj>) {
+    add_switching_fn(vm, m, "tcplisten", tcplisten);
+    add_switching_fn(vm, m, "tcpconnect", tcpconnect);
+    let c = conn_class(vm);
+    m.set_str("TcpConnection", Value::Class(c));
+    let l = listener_class(vm);
+    m.set_str("TcpListener", Value::Class(l));
+}
+
+// ----- connections ------------------------------------------------------
+
+pub struct TcpConn {
+    cls: Rc<ClassObj>,
+    stream: RefCell<Option<TcpStream>>,
+    slot: Cell<usize>,
+    /// False once a read would have blocked (or came back short): the
+    /// next read waits for a readiness event instead of trying first.
+    readable: Cell<bool>,
+    /// Bytes read ahead by `readline@()`.
+    rbuf: RefCell<Vec<u8>>,
+}
+
+impl TcpConn {
+    pub fn slot(&self) -> Option<usize> {
+        Some(self.slot.get()).filter(|&s| s != CLOSED)
+    }
+
+    fn new(vm: &mut Vm, mut stream: TcpStream) -> Res<Value> {
+        let _ = stream.set_nodelay(true);
+        let slot = registry::register(&mut stream).map_err(|e| os_error(vm, &e, None, None))?;
+        Ok(Value::object(TcpConn {
+            cls: conn_class(vm),
+            stream: RefCell::new(Some(stream)),
+            slot: Cell::new(slot),
+            readable: Cell::new(true),
+            rbuf: RefCell::new(Vec::new()),
+        }))
+    }
+
+    fn addr(&self, peer: bool) -> Option<SocketAddr> {
+        let s = self.stream.borrow();
+        let s = s.as_ref()?;
+        if peer {
+            s.peer_addr().ok()
+        } else {
+            s.local_addr().ok()
+        }
+    }
+
+    /// One `read(2)` of at most [n] bytes: Ok(None) if it would block.
+    fn try_read(&self, n: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let mut guard = self.stream.borrow_mut();
+        let Some(s) = guard.as_mut() else {
+            return Err(closed_error());
+        };
+        SCRATCH.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            let want = n.min(buf.len());
+            loop {
+                match s.read(&mut buf[..want]) {
+                    Ok(k) => {
+                        if k < want {
+                            self.readable.set(false);
+                        }
+                        return Ok(Some(buf[..k].to_vec()));
+                    }
+                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        self.readable.set(false);
+                        return Ok(None);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        })
+    }
+
+    /// Writes from [data] at [*off] until done (true) or it would block.
+    fn try_write(&self, data: &[u8], off: &mut usize) -> std::io::Result<bool> {
+        let mut guard = self.stream.borrow_mut();
+        let Some(s) = guard.as_mut() else {
+            return Err(closed_error());
+        };
+        while *off < data.len() {
+            match s.write(&data[*off..]) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(k) => *off += k,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next line from the read-ahead buffer, if a whole one is there
+    /// (or [eof] and some bytes are).
+    fn take_line(&self, eof: bool) -> Option<Vec<u8>> {
+        let mut b = self.rbuf.borrow_mut();
+        match b.iter().position(|&c| c == b'\n') {
+            Some(i) => Some(b.drain(..=i).collect()),
+            None if eof && !b.is_empty() => Some(std::mem::take(&mut *b)),
+            None => None,
+        }
+    }
+
+    fn close(&self, vm: &mut Vm) {
+        let stream = self.stream.borrow_mut().take();
+        let slot = self.slot.replace(CLOSED);
+        if slot == CLOSED {
+            return;
+        }
+        let mut stream = stream;
+        let parked = registry::release(slot, stream.as_mut().map(|s| s as _));
+        drop(stream);
+        for w in parked {
+            let e = os_error(vm, &closed_error(), None, None);
+            let wake = wake_error(vm, e);
+            vm.wake(w.tid, w.token, wake);
+        }
+    }
+}
+
+thread_local! {
+    /// Reads land here first, so a short read allocates only its bytes.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; READ_DEFAULT]);
+}
+
+fn closed_error() -> std::io::Error {
+    std::io::Error::from_raw_os_error(9) // EBADF
+}
+
+impl Drop for TcpConn {
+    fn drop(&mut self) {
+        let slot = self.slot.replace(CLOSED);
+        if slot != CLOSED {
+            let mut s = self.stream.borrow_mut().take();
+            drop(registry::release(slot, s.as_mut().map(|s| s as _)));
+        }
+    }
+}
+
+impl NativeObject for TcpConn {
+    fn type_name(&self) -> &str {
+        "TcpConnection"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
+        Some(self.cls.clone())
+    }
+    fn repr(&self, _vm: &mut Vm) -> Res<Option<String>> {
+        Ok(Some(match (self.addr(false), self.addr(true)) {
+            (Some(l), Some(p)) => format!("<TcpConnection {l} -> {p}>"),
+            _ => "<TcpConnection closed>".to_string(),
+        }))
+    }
+    fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
+        Ok(match name {
+            "peer" => Some(self.addr(true).as_ref().map_or(Value::None, to_value)),
+            "local" => Some(self.addr(false).as_ref().map_or(Value::None, to_value)),
+            "closed" => Some(Value::Bool(self.slot.get() == CLOSED)),
+            _ => None,
+        })
+    }
+}
+
+fn conn_class(vm: &mut Vm) -> Rc<ClassObj> {
+    native_class(
+        vm,
+        "con.TcpConnection",
+        "con",
+        "TcpConnection",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            add_switching_method(vm, c, "read", conn_read);
+            add_switching_method(vm, c, "readline", conn_readline);
+            add_switching_method(vm, c, "write", conn_write);
+            add_method(vm, c, "close", conn_close);
+            add_method(vm, c, "fileno", conn_fileno);
+            add_method(vm, c, "__enter__", enter);
+            add_method(vm, c, "__exit__", conn_exit);
+        },
+    )
+}
+
+fn this_conn<'a>(v: &'a Value, what: &str) -> Res<&'a TcpConn> {
+    downcast::<TcpConn>(v).ok_or_else(|| {
+        Error::type_error(format!(
+            "descriptor '{what}' requires a 'TcpConnection' object but received a '{}'",
+            v.type_name()
+        ))
+    })
+}
+
+fn eof_error() -> Error {
+    Error::new(ExcType::EOFError, "connection closed by the peer")
+}
+
+fn io_err(vm: &mut Vm, e: std::io::Error) -> Error {
+    os_error(vm, &e, None, None)
+}
+
+fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("read", args, 1, 2)?;
+    let n = match arg_or_kw(args, kw, 1, "n") {
+        None | Some(Value::None) => READ_DEFAULT,
+        Some(v) => {
+            let n = vm.index_value(v)?;
+            if n < 0 {
+                READ_DEFAULT
+            } else {
+                n as usize
+            }
+        }
+    };
+    let c = this_conn(&args[0], "read")?;
+    vm.begin_switch("read")?;
+    {
+        let mut b = c.rbuf.borrow_mut();
+        if !b.is_empty() {
+            let k = n.min(b.len());
+            return Ok(Value::bytes(b.drain(..k).collect()));
+        }
+    }
+    if n == 0 {
+        return Ok(Value::bytes(Vec::new()));
+    }
+    let Some(slot) = c.slot() else {
+        return Err(io_err(vm, closed_error()));
+    };
+    if c.readable.get() {
+        match c.try_read(n) {
+            Ok(Some(b)) if b.is_empty() => return Err(eof_error()),
+            Ok(Some(b)) => return Ok(Value::bytes(b)),
+            Ok(None) => {}
+            Err(e) => return Err(io_err(vm, e)),
+        }
+    }
+    let me = args[0].clone();
+    Err(vm.park_io("read", &args[0], &[slot], Dir::Read, || {
+        let me = me.clone();
+        Box::new(move |vm: &mut Vm| {
+            let c = downcast::<TcpConn>(&me)?;
+            c.readable.set(true);
+            match c.try_read(n) {
+                Ok(Some(b)) if b.is_empty() => Some(wake_error(vm, eof_error())),
+                Ok(Some(b)) => Some(Wake::Handoff(Value::bytes(b))),
+                Ok(None) => None,
+                Err(e) => {
+                    let e = io_err(vm, e);
+                    Some(wake_error(vm, e))
+                }
+            }
+        })
+    }))
+}
+
+/// Reads into the read-ahead buffer until it holds a line: Ok(Some(line)),
+/// Ok(None) if that would block.
+fn fill_line(vm: &mut Vm, c: &TcpConn) -> Res<Option<Vec<u8>>> {
+    loop {
+        if let Some(line) = c.take_line(false) {
+            return Ok(Some(line));
+        }
+        if c.rbuf.borrow().len() >= LINE_LIMIT {
+            return Err(Error::value_error(format!(
+                "readline@(): line longer than {LINE_LIMIT} bytes"
+            )));
+        }
+        if !c.readable.get() {
+            return Ok(None);
+        }
+        match c.try_read(READ_DEFAULT) {
+            Ok(Some(b)) if b.is_empty() => {
+                return match c.take_line(true) {
+                    Some(line) => Ok(Some(line)),
+                    None => Err(eof_error()),
+                }
+            }
+            Ok(Some(b)) => c.rbuf.borrow_mut().extend_from_slice(&b),
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(io_err(vm, e)),
+        }
+    }
+}
+
+fn conn_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("readline", args, 1, 1)?;
+    crate::builtins::no_kwargs("readline", kw)?;
+    let c = this_conn(&args[0], "readline")?;
+    vm.begin_switch("readline")?;
+    let Some(slot) = c.slot() else {
+        return Err(io_err(vm, closed_error()));
+    };
+    if let Some(line) = fill_line(vm, c)? {
+        return Ok(Value::bytes(line));
+    }
+    let me = args[0].clone();
+    Err(vm.park_io("readline", &args[0], &[slot], Dir::Read, || {
+        let me = me.clone();
+        Box::new(move |vm: &mut Vm| {
+            let c = downcast::<TcpConn>(&me)?;
+            c.readable.set(true);
+            match fill_line(vm, c) {
+                Ok(Some(line)) => Some(Wake::Handoff(Value::bytes(line))),
+                Ok(None) => None,
+                Err(e) => Some(wake_error(vm, e)),
+            }
+        })
+    }))
+}
+
+/// The bytes of a `write@` argument.
+fn data_arg(v: &Value) -> Res<Rc<Vec<u8>>> {
+    match v {
+        Value::Bytes(b) => Ok(b.clone()),
+        Value::ByteArray(b) => Ok(Rc::new(b.borrow().clone())),
+        _ => Err(Error::type_error(format!(
+            "a bytes-like object is required, not '{}'",
+            v.type_name()
+        ))),
+    }
+}
+
+fn conn_write(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("write", args, 2, 2)?;
+    crate::builtins::no_kwargs("write", kw)?;
+    let c = this_conn(&args[0], "write")?;
+    let data = data_arg(&args[1])?;
+    vm.begin_switch("write")?;
+    let Some(slot) = c.slot() else {
+        return Err(io_err(vm, closed_error()));
+    };
+    let mut off = 0;
+    match c.try_write(&data, &mut off) {
+        Ok(true) => return Ok(Value::None),
+        Ok(false) => {}
+        Err(e) => return Err(io_err(vm, e)),
+    }
+    let me = args[0].clone();
+    let mut data = Some(data);
+    Err(vm.park_io("write", &args[0], &[slot], Dir::Write, || {
+        let me = me.clone();
+        let data = data.take().unwrap_or_default();
+        Box::new(move |vm: &mut Vm| {
+            let c = downcast::<TcpConn>(&me)?;
+            match c.try_write(&data, &mut off) {
+                // The bytes are gone: an interruption must not undo that.
+                Ok(true) => Some(Wake::Handoff(Value::None)),
+                Ok(false) => None,
+                Err(e) => {
+                    let e = io_err(vm, e);
+                    Some(wake_error(vm, e))
+                }
+            }
+        })
+    }))
+}
+
+fn conn_close(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("close", args, 1, 1)?;
+    this_conn(&args[0], "close")?.close(vm);
+    Ok(Value::None)
+}
+
+fn conn_fileno(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("fileno", args, 1, 1)?;
+    use std::os::fd::AsRawFd;
+    let c = this_conn(&args[0], "fileno")?;
+    let fd = c.stream.borrow().as_ref().map_or(-1, |s| s.as_raw_fd());
+    Ok(Value::Int(fd as i64))
+}
+
+fn enter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("__enter__", args, 1, 1)?;
+    Ok(args[0].clone())
+}
+
+fn conn_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    this_conn(&args[0], "__exit__")?.close(vm);
+    Ok(Value::Bool(false))
+}
+
+/// `tcpconnect@(addr)`: a connection to the first address [addr] names.
+fn tcpconnect(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("tcpconnect", args, 1, 1)?;
+    crate::builtins::no_kwargs("tcpconnect", kw)?;
+    let addr = addresses(vm, &args[0], "tcpconnect")?;
+    vm.begin_switch("tcpconnect")?;
+    let target = match addr.resolve() {
+        Ok(list) => list[0],
+        Err(e) => return Err(io_err(vm, e)),
+    };
+    let stream = TcpStream::connect(target).map_err(|e| io_err(vm, e))?;
+    let conn = TcpConn::new(vm, stream)?;
+    let Some(slot) = this_conn(&conn, "tcpconnect")?.slot() else {
+        return Err(io_err(vm, closed_error()));
+    };
+    Err(vm.park_io("connect", &conn, &[slot], Dir::Write, || {
+        let me = conn.clone();
+        Box::new(move |vm: &mut Vm| {
+            let c = downcast::<TcpConn>(&me)?;
+            let status = {
+                let s = c.stream.borrow();
+                let s = s.as_ref()?;
+                match s.take_error() {
+                    Ok(Some(e)) | Err(e) => Err(e),
+                    Ok(None) => match s.peer_addr() {
+                        Ok(_) => Ok(true),
+                        Err(e) if e.kind() == ErrorKind::NotConnected => Ok(false),
+                        Err(e) => Err(e),
+                    },
+                }
+            };
+            match status {
+                Ok(true) => Some(Wake::Handoff(me.clone())),
+                Ok(false) => None,
+                Err(e) => {
+                    c.close(vm);
+                    let e = io_err(vm, e);
+                    Some(wake_error(vm, e))
+                }
+            }
+        })
+    }))
+}
+
+// ----- listeners --------------------------------------------------------
+
+pub struct TcpListen {
+    cls: Rc<ClassObj>,
+    /// Each listening socket and its slot.
+    socks: RefCell<Vec<(TcpListener, usize)>>,
+}
+
+impl TcpListen {
+    pub fn slots(&self) -> Vec<usize> {
+        self.socks.borrow().iter().map(|(_, s)| *s).collect()
+    }
+
+    /// Accepts from socket [i]: Ok(None) if none is waiting.
+    fn try_accept(&self, vm: &mut Vm, i: usize) -> Res<Option<Value>> {
+        loop {
+            let r = {
+                let socks = self.socks.borrow();
+                let Some((l, _)) = socks.get(i) else {
+                    return Err(io_err(vm, closed_error()));
+                };
+                l.accept()
+            };
+            match r {
+                Ok((stream, _)) => return TcpConn::new(vm, stream).map(Some),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                // The peer gave up before we accepted: take the next one.
+                Err(e) if e.kind() == ErrorKind::ConnectionAborted => {}
+                Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => {
+                    if !self.shed_one(i) {
+                        return Err(io_err(vm, e));
+                    }
+                }
+                Err(e) => return Err(io_err(vm, e)),
+            }
+        }
+    }
+
+    /// Out of file descriptors: frees the reserved one to accept and
+    /// close the oldest pending connection, so it is refused rather than
+    /// left to make the listener ready forever (a busy loop). Reported
+    /// at most once a second.
+    fn shed_one(&self, i: usize) -> bool {
+        let had = RESERVE.with(|r| r.borrow_mut().take().is_some());
+        if !had {
+            return false;
+        }
+        let accepted = self.socks.borrow().get(i).map(|(l, _)| l.accept());
+        drop(accepted);
+        RESERVE.with(|r| *r.borrow_mut() = std::fs::File::open("/dev/null").ok());
+        let now = Instant::now();
+        let report = LAST_SHED.with(|t| {
+            let due = t.get().is_none_or(|at| now.duration_since(at).as_secs() >= 1);
+            if due {
+                t.set(Some(now));
+            }
+            due
+        });
+        if report {
+            eprintln!("con: accept@(): too many open files; a connection was refused");
+        }
+        true
+    }
+}
+
+thread_local! {
+    /// A descriptor held back for shedding connections under EMFILE.
+    static RESERVE: RefCell<Option<std::fs::File>> = const { RefCell::new(None) };
+    static LAST_SHED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+impl Drop for TcpListen {
+    fn drop(&mut self) {
+        for (mut l, slot) in self.socks.borrow_mut().drain(..) {
+            drop(registry::release(slot, Some(&mut l)));
+        }
+    }
+}
+
+impl NativeObject for TcpListen {
+    fn type_name(&self) -> &str {
+        "TcpListener"
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
+        Some(self.cls.clone())
+    }
+    fn repr(&self, _vm: &mut Vm) -> Res<Option<String>> {
+        let addrs: Vec<String> = self
+            .socks
+            .borrow()
+            .iter()
+            .filter_map(|(l, _)| l.local_addr().ok())
+            .map(|a| a.to_string())
+            .collect();
+        Ok(Some(if addrs.is_empty() {
+            "<TcpListener closed>".to_string()
+        } else {
+            format!("<TcpListener {}>", addrs.join(", "))
+        }))
+    }
+    fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
+        Ok(match name {
+            // Every address listened on, as (host, port) tuples.
+            "local" => Some(Value::list(
+                self.socks
+                    .borrow()
+                    .iter()
+                    .filter_map(|(l, _)| l.local_addr().ok())
+                    .map(|a| to_value(&a))
+                    .collect(),
+            )),
+            _ => None,
+        })
+    }
+}
+
+fn listener_class(vm: &mut Vm) -> Rc<ClassObj> {
+    native_class(
+        vm,
+        "con.TcpListener",
+        "con",
+        "TcpListener",
+        None,
+        Builtin::Object,
+        |vm, c| {
+            add_switching_method(vm, c, "accept", listener_accept);
+            add_method(vm, c, "close", listener_close);
+            add_method(vm, c, "__enter__", enter);
+            add_method(vm, c, "__exit__", listener_exit);
+        },
+    )
+}
+
+fn this_listener<'a>(v: &'a Value, what: &str) -> Res<&'a TcpListen> {
+    downcast::<TcpListen>(v).ok_or_else(|| {
+        Error::type_error(format!(
+            "descriptor '{what}' requires a 'TcpListener' object but received a '{}'",
+            v.type_name()
+        ))
+    })
+}
+
+/// Opens a listening socket on [a] (SO_REUSEADDR, IPv6 sockets IPv6-only
+/// so the same port can be used on both families).
+fn listen_on(a: SocketAddr, backlog: i32) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let domain = if a.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let s = Socket::new(domain, Type::STREAM, None)?;
+    s.set_reuse_address(true)?;
+    if a.is_ipv6() {
+        s.set_only_v6(true)?;
+    }
+    s.set_nonblocking(true)?;
+    s.bind(&a.into())?;
+    s.listen(backlog)?;
+    Ok(TcpListener::from_std(s.into()))
+}
+
+fn tcplisten(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    for (k, _) in kw {
+        if k.as_str() != "backlog" {
+            return Err(Error::type_error(format!(
+                "tcplisten() got an unexpected keyword argument '{}'",
+                k.as_str()
+            )));
+        }
+    }
+    if args.is_empty() {
+        return Err(Error::type_error(
+            "tcplisten() needs at least one address: tcplisten@(ipv4addr(host, port), ...)",
+        ));
+    }
+    let backlog = match kwarg(kw, "backlog") {
+        None => 128,
+        Some(v) => vm.index_value(v)?.clamp(0, i32::MAX as i64) as i32,
+    };
+    let mut targets = Vec::new();
+    for a in args {
+        let addr = addresses(vm, a, "tcplisten")?;
+        match addr.resolve() {
+            Ok(list) => targets.extend(list),
+            Err(e) => return Err(io_err(vm, e)),
+        }
+    }
+    vm.begin_switch("tcplisten")?;
+    RESERVE.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.is_none() {
+            *r = std::fs::File::open("/dev/null").ok();
+        }
+    });
+    let mut socks = Vec::new();
+    for t in targets {
+        let mut l = match listen_on(t, backlog) {
+            Ok(l) => l,
+            Err(e) => {
+                for (mut l, slot) in socks {
+                    drop(registry::release(slot, Some(&mut l)));
+                }
+                return Err(io_err(vm, e));
+            }
+        };
+        match registry::register(&mut l) {
+            Ok(slot) => socks.push((l, slot)),
+            Err(e) => {
+                for (mut l, slot) in socks {
+                    drop(registry::release(slot, Some(&mut l)));
+                }
+                return Err(io_err(vm, e));
+            }
+        }
+    }
+    Ok(Value::object(TcpListen {
+        cls: listener_class(vm),
+        socks: RefCell::new(socks),
+    }))
+}
+
+fn listener_accept(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("accept", args, 1, 1)?;
+    crate::builtins::no_kwargs("accept", kw)?;
+    let l = this_listener(&args[0], "accept")?;
+    vm.begin_switch("accept")?;
+    let n = l.socks.borrow().len();
+    if n == 0 {
+        return Err(io_err(vm, closed_error()));
+    }
+    for i in 0..n {
+        if let Some(c) = l.try_accept(vm, i)? {
+            return Ok(c);
+        }
+    }
+    let slots = l.slots();
+    let me = args[0].clone();
+    let mut next = 0;
+    Err(vm.park_io("accept", &args[0], &slots, Dir::Read, || {
+        let me = me.clone();
+        let i = next;
+        next += 1;
+        Box::new(move |vm: &mut Vm| {
+            let l = downcast::<TcpListen>(&me)?;
+            match l.try_accept(vm, i) {
+                Ok(Some(c)) => Some(Wake::Handoff(c)),
+                Ok(None) => None,
+                Err(e) => Some(wake_error(vm, e)),
+            }
+        })
+    }))
+}
+
+fn listener_close(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("close", args, 1, 1)?;
+    close_listener(vm, this_listener(&args[0], "close")?);
+    Ok(Value::None)
+}
+
+fn listener_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    close_listener(vm, this_listener(&args[0], "__exit__")?);
+    Ok(Value::Bool(false))
+}
+
+fn close_listener(vm: &mut Vm, l: &TcpListen) {
+    let socks: Vec<(TcpListener, usize)> = l.socks.borrow_mut().drain(..).collect();
+    for (mut sock, slot) in socks {
+        let parked = registry::release(slot, Some(&mut sock));
+        drop(sock);
+        for w in parked {
+            let e = io_err(vm, closed_error());
+            let wake = wake_error(vm, e);
+            vm.wake(w.tid, w.token, wake);
+        }
+    }
+}
