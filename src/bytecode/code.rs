@@ -56,15 +56,17 @@ pub struct Code {
     pub varnames: Vec<Sym>,
     /// Number of local slots.
     pub nlocals: u32,
-    /// The most values the frame's own instructions hold on its operand
-    /// stack at once: the values above the locals, so a frame needs
-    /// `nlocals + max_stack` slots of the thread's value stack from its
-    /// base (like CPython's co_stacksize). Includes the exception a
-    /// handler is entered with and the receiver slot a call inserts for
-    /// a bound method; excludes the frames of callees (and of generators
-    /// it resumes), which start above it. An exact bound for everything
-    /// but a call of a method bound twice (a classmethod wrapping a bound
-    /// method), which only costs the VM a stack reallocation.
+    /// The most values the frame's own instructions hold at once on its
+    /// operand stack: the values above the locals (the frame's window of
+    /// the thread's value stack is its `nlocals` local slots from `base`,
+    /// then the operand stack), so a frame needs `nlocals + max_stack`
+    /// slots; like CPython's co_stacksize. Counts the exception a handler
+    /// is entered with and the slot a plain `Call` may insert for a bound
+    /// method's receiver (or a class's new instance); not the frames of
+    /// callees or of resumed generators, which start above it. Computed
+    /// by `bytecode::stack`; only a call of a doubly bound method (a
+    /// classmethod wrapping a bound method) can exceed it, which costs
+    /// the VM a stack reallocation, nothing more.
     pub max_stack: u32,
     /// Slots that hold free variables, filled from the closure on entry.
     pub free_start: u32,

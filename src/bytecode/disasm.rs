@@ -15,10 +15,11 @@ pub fn disassemble(code: &Code) -> String {
 fn disassemble_into(code: &Code, out: &mut String) {
     let _ = writeln!(
         out,
-        "code {} (args {}, locals {}, flags {:#x})",
+        "code {} (args {}, locals {}, stack {}, flags {:#x})",
         code.qualname.as_str(),
         code.argcount,
         code.nlocals,
+        code.max_stack,
         code.flags
     );
     let mut last_line = 0;

@@ -200,7 +200,7 @@ fn corpus_is_consistent() {
             files.retain(|p| p.extension().is_some_and(|x| x == "con"));
         }
     }
-    let mut checked = 0;
+    let (mut checked, mut compiled) = (0, 0);
     let mut failures = Vec::new();
     for f in &files {
         let Ok(text) = std::fs::read_to_string(f) else {
@@ -209,6 +209,7 @@ fn corpus_is_consistent() {
         let Ok(code) = crate::compile_source("<corpus>", text, false) else {
             continue;
         };
+        compiled += 1;
         let mut codes = Vec::new();
         all_codes(&code, &mut codes);
         for c in codes {
@@ -224,6 +225,10 @@ fn corpus_is_consistent() {
             }
         }
     }
+    eprintln!(
+        "{checked} code objects in {compiled} of {} files",
+        files.len()
+    );
     assert!(checked > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -64,6 +64,9 @@ struct Slot {
     read: VecDeque<Waiting>,
     write: VecDeque<Waiting>,
     live: bool,
+    /// No readable event since a read found nothing more to read: a
+    /// read may park without trying first.
+    drained: bool,
 }
 
 impl Slot {
@@ -182,8 +185,10 @@ fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> Option<R> {
     REGISTRY.with(|r| r.try_borrow_mut().ok().map(|mut r| f(&mut r)))
 }
 
-/// Registers [src] for both readiness kinds; returns its slot.
-pub fn register(src: &mut dyn Source) -> std::io::Result<usize> {
+/// Registers [src] for readability (and writability if [write]);
+/// returns its slot. Writability is asked for only while a write waits:
+/// otherwise every ACK from the peer would be an event.
+pub fn register(src: &mut dyn Source, write: bool) -> std::io::Result<usize> {
     with(|r| {
         let Some(poll) = &r.poll else {
             return Err(std::io::Error::other("the poll loop is unavailable"));
@@ -195,16 +200,30 @@ pub fn register(src: &mut dyn Source) -> std::io::Result<usize> {
                 r.slots.len() - 1
             }
         };
-        if let Err(e) = poll.registry().register(
-            src,
-            Token(slot),
-            Interest::READABLE | Interest::WRITABLE,
-        ) {
+        if let Err(e) = poll.registry().register(src, Token(slot), interest(write)) {
             r.free.push(slot);
             return Err(e);
         }
         r.slots[slot].live = true;
+        r.slots[slot].drained = false;
         Ok(slot)
+    })
+    .unwrap_or_else(|| Err(std::io::Error::other("the poll loop is busy")))
+}
+
+fn interest(write: bool) -> Interest {
+    if write {
+        Interest::READABLE | Interest::WRITABLE
+    } else {
+        Interest::READABLE
+    }
+}
+
+/// Changes whether [slot] (registered for [src]) reports writability.
+pub fn watch_writable(slot: usize, src: &mut dyn Source, write: bool) -> std::io::Result<()> {
+    with(|r| match &r.poll {
+        Some(poll) => poll.registry().reregister(src, Token(slot), interest(write)),
+        None => Err(std::io::Error::other("the poll loop is unavailable")),
     })
     .unwrap_or_else(|| Err(std::io::Error::other("the poll loop is busy")))
 }
@@ -231,6 +250,20 @@ pub fn release(slot: usize, src: Option<&mut dyn Source>) -> Vec<Waiting> {
         out
     })
     .unwrap_or_default()
+}
+
+/// Records that a read on [slot] found nothing more to read.
+pub fn set_drained(slot: usize) {
+    with(|r| {
+        if let Some(s) = r.slots.get_mut(slot) {
+            s.drained = true;
+        }
+    });
+}
+
+/// True if nothing arrived on [slot] since [set_drained].
+pub fn is_drained(slot: usize) -> bool {
+    with(|r| r.slots.get(slot).is_some_and(|s| s.drained)).unwrap_or(false)
 }
 
 /// Parks an operation on [slot] until it is ready for [dir].
@@ -391,6 +424,11 @@ pub fn poll(timeout: Option<Duration>) -> Ready {
                     // Errors and hang-ups wake both directions: the retried
                     // operation reports them.
                     let bad = e.is_error() || e.is_read_closed() || e.is_write_closed();
+                    if e.is_readable() || bad {
+                        if let Some(s) = r.slots.get_mut(slot) {
+                            s.drained = false;
+                        }
+                    }
                     ready.slots.push((
                         slot,
                         e.is_readable() || bad,

@@ -46,11 +46,10 @@ pub struct TcpConn {
     cls: Rc<ClassObj>,
     stream: RefCell<Option<TcpStream>>,
     slot: Cell<usize>,
-    /// False once a read would have blocked (or came back short): the
-    /// next read waits for a readiness event instead of trying first.
-    readable: Cell<bool>,
     /// Bytes read ahead by `readline@()`.
     rbuf: RefCell<Vec<u8>>,
+    /// The poll loop reports writability (a write or connect waits).
+    watching_writes: Cell<bool>,
 }
 
 impl TcpConn {
@@ -58,16 +57,44 @@ impl TcpConn {
         Some(self.slot.get()).filter(|&s| s != CLOSED)
     }
 
-    fn new(vm: &mut Vm, mut stream: TcpStream) -> Res<Value> {
+    fn new(vm: &mut Vm, mut stream: TcpStream, connecting: bool) -> Res<Value> {
         let _ = stream.set_nodelay(true);
-        let slot = registry::register(&mut stream).map_err(|e| os_error(vm, &e, None, None))?;
+        let slot = registry::register(&mut stream, connecting)
+            .map_err(|e| os_error(vm, &e, None, None))?;
         Ok(Value::object(TcpConn {
             cls: conn_class(vm),
             stream: RefCell::new(Some(stream)),
             slot: Cell::new(slot),
-            readable: Cell::new(true),
             rbuf: RefCell::new(Vec::new()),
+            watching_writes: Cell::new(connecting),
         }))
+    }
+
+    fn set_drained(&self) {
+        if let Some(slot) = self.slot() {
+            registry::set_drained(slot);
+        }
+    }
+
+    fn drained(&self) -> bool {
+        self.slot().is_some_and(registry::is_drained)
+    }
+
+    /// Asks the poll loop to report writability, or to stop.
+    fn watch_writes(&self, on: bool) -> std::io::Result<()> {
+        if self.watching_writes.get() == on {
+            return Ok(());
+        }
+        let Some(slot) = self.slot() else {
+            return Ok(());
+        };
+        let mut guard = self.stream.borrow_mut();
+        let Some(s) = guard.as_mut() else {
+            return Ok(());
+        };
+        registry::watch_writable(slot, s, on)?;
+        self.watching_writes.set(on);
+        Ok(())
     }
 
     fn addr(&self, peer: bool) -> Option<SocketAddr> {
@@ -92,14 +119,16 @@ impl TcpConn {
             loop {
                 match s.read(&mut buf[..want]) {
                     Ok(k) => {
+                        // A short read took everything there was: the next
+                        // read waits for a readiness event instead of trying.
                         if k < want {
-                            self.readable.set(false);
+                            self.set_drained();
                         }
                         return Ok(Some(buf[..k].to_vec()));
                     }
                     Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                        self.readable.set(false);
+                        self.set_drained();
                         return Ok(None);
                     }
                     Err(e) => return Err(e),
@@ -264,7 +293,7 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let Some(slot) = c.slot() else {
         return Err(io_err(vm, closed_error()));
     };
-    if c.readable.get() {
+    if !c.drained() {
         match c.try_read(n) {
             Ok(Some(b)) if b.is_empty() => return Err(eof_error()),
             Ok(Some(b)) => return Ok(Value::bytes(b)),
@@ -277,7 +306,6 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         let me = me.clone();
         Box::new(move |vm: &mut Vm| {
             let c = downcast::<TcpConn>(&me)?;
-            c.readable.set(true);
             match c.try_read(n) {
                 Ok(Some(b)) if b.is_empty() => Some(wake_error(vm, eof_error())),
                 Ok(Some(b)) => Some(Wake::Handoff(Value::bytes(b))),
@@ -303,7 +331,7 @@ fn fill_line(vm: &mut Vm, c: &TcpConn) -> Res<Option<Vec<u8>>> {
                 "readline@(): line longer than {LINE_LIMIT} bytes"
             )));
         }
-        if !c.readable.get() {
+        if c.drained() {
             return Ok(None);
         }
         match c.try_read(READ_DEFAULT) {
@@ -336,7 +364,6 @@ fn conn_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
         let me = me.clone();
         Box::new(move |vm: &mut Vm| {
             let c = downcast::<TcpConn>(&me)?;
-            c.readable.set(true);
             match fill_line(vm, c) {
                 Ok(Some(line)) => Some(Wake::Handoff(Value::bytes(line))),
                 Ok(None) => None,
@@ -373,6 +400,9 @@ fn conn_write(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         Ok(false) => {}
         Err(e) => return Err(io_err(vm, e)),
     }
+    if let Err(e) = c.watch_writes(true) {
+        return Err(io_err(vm, e));
+    }
     let me = args[0].clone();
     let mut data = Some(data);
     Err(vm.park_io("write", &args[0], &[slot], Dir::Write, || {
@@ -382,7 +412,10 @@ fn conn_write(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
             let c = downcast::<TcpConn>(&me)?;
             match c.try_write(&data, &mut off) {
                 // The bytes are gone: an interruption must not undo that.
-                Ok(true) => Some(Wake::Handoff(Value::None)),
+                Ok(true) => {
+                    let _ = c.watch_writes(false);
+                    Some(Wake::Handoff(Value::None))
+                }
                 Ok(false) => None,
                 Err(e) => {
                     let e = io_err(vm, e);
@@ -428,7 +461,7 @@ fn tcpconnect(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         Err(e) => return Err(io_err(vm, e)),
     };
     let stream = TcpStream::connect(target).map_err(|e| io_err(vm, e))?;
-    let conn = TcpConn::new(vm, stream)?;
+    let conn = TcpConn::new(vm, stream, true)?;
     let Some(slot) = this_conn(&conn, "tcpconnect")?.slot() else {
         return Err(io_err(vm, closed_error()));
     };
@@ -449,7 +482,10 @@ fn tcpconnect(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                 }
             };
             match status {
-                Ok(true) => Some(Wake::Handoff(me.clone())),
+                Ok(true) => {
+                    let _ = c.watch_writes(false);
+                    Some(Wake::Handoff(me.clone()))
+                }
                 Ok(false) => None,
                 Err(e) => {
                     c.close(vm);
@@ -485,7 +521,7 @@ impl TcpListen {
                 l.accept()
             };
             match r {
-                Ok((stream, _)) => return TcpConn::new(vm, stream).map(Some),
+                Ok((stream, _)) => return TcpConn::new(vm, stream, false).map(Some),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 // The peer gave up before we accepted: take the next one.
@@ -667,7 +703,7 @@ fn tcplisten(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                 return Err(io_err(vm, e));
             }
         };
-        match registry::register(&mut l) {
+        match registry::register(&mut l, false) {
             Ok(slot) => socks.push((l, slot)),
             Err(e) => {
                 for (mut l, slot) in socks {
