@@ -72,6 +72,13 @@ fn make_trial(root: &Path, path: PathBuf) -> Option<Trial> {
     if spec.nontest {
         return None;
     }
+    // Example servers run until stopped: tests/io_e2e.rs drives them with
+    // real clients instead.
+    let server_example = name.starts_with("examples/")
+        && String::from_utf8_lossy(&source).contains("tcplisten@");
+    if server_example {
+        return None;
+    }
     let ignored = spec.skip.is_some();
     Some(Trial::test(name, move || run_script(&path, &spec)).with_ignored_flag(ignored))
 }

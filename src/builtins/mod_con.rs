@@ -310,8 +310,8 @@ fn timeout_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     }
     // Our interruption, delivered or still pending, ends with the block.
     if let Some(th) = vm.sched.as_mut().and_then(|s| s.cur()) {
-        if th.pending == Some(scope.target) {
-            th.pending = None;
+        if th.pending() == Some(scope.target) {
+            th.set_pending(None);
         }
     }
     let exc_v = args.get(2).cloned().unwrap_or(Value::None);

@@ -261,6 +261,8 @@ impl Op {
             LoadAttr(_) | Neg | Pos | Invert | Not | GetIter | ListToTuple => (1, 1),
             StoreAttr(_) | DeleteSubscr => (2, 0),
             LoadMethod(_) | Dup | ImportFrom(_) => (1, 2),
+            // YieldFrom: `[iter, v] -> [result]` at its target, the next
+            // instruction; a yield re-runs it with the sent value as v.
             Subscr | Binary(_) | InplaceBinary(_) | Compare(_) | ListExtend | SetUpdate
             | DictUpdate | DictMerge | ImportName(_) | YieldFrom(_) => (2, 1),
             StoreSubscr | Spawn => (3, 0),

@@ -48,7 +48,8 @@ impl Vm {
             (None, Wake::Start(func)) => callable_name(func),
             (None, Wake::StartKw(c)) => callable_name(&c.func),
             // A thread whose root call is a built-in has no frames.
-            _ => t.wait.as_ref().map_or("built-in", |w| w.what).to_string(),
+            _ if t.state == State::Blocked => t.what.to_string(),
+            _ => "built-in".to_string(),
         }
     }
 
@@ -60,21 +61,20 @@ impl Vm {
                 Wake::Start(_) | Wake::StartKw(_) => "not started yet".to_string(),
                 _ => "runnable".to_string(),
             },
-            State::Blocked => match &t.wait {
-                Some(w) if w.what == "join" => {
+            State::Blocked => match t.wait_obj() {
+                _ if t.what == "join" => {
                     let depth = t.frames.len().saturating_sub(1) as u32;
                     let n = t
-                        .groups
-                        .as_deref()
-                        .into_iter()
-                        .flatten()
+                        .groups()
+                        .iter()
                         .find(|g| g.depth == depth)
                         .map_or(0, |g| g.live);
                     format!("waits to join {n} sibling{}", if n == 1 { "" } else { "s" })
                 }
-                Some(w) if w.obj.is_none() => format!("waits in {}", w.what),
-                Some(w) => format!("waits in {} on {}", w.what, describe_obj(&w.obj)),
-                None => "blocked".to_string(),
+                Some(obj) if !obj.is_none() => {
+                    format!("waits in {} on {}", t.what, describe_obj(obj))
+                }
+                _ => format!("waits in {}", t.what),
             },
         }
     }

@@ -415,7 +415,7 @@ impl Vm {
         let wake = std::mem::replace(&mut t.wake, Wake::Continue);
         std::mem::swap(&mut self.stack, &mut t.stack);
         std::mem::swap(&mut self.frames, &mut t.frames);
-        self.handled = t.handled.take().map_or_else(Vec::new, |b| *b);
+        self.handled = t.take_handled();
         let r = self.resume_thread(wake);
         let outcome = match r {
             Err(Error::Suspend) => Outcome::Parked,
@@ -429,10 +429,7 @@ impl Vm {
         let Some(t) = s.thread_mut(tid) else { return };
         std::mem::swap(&mut self.stack, &mut t.stack);
         std::mem::swap(&mut self.frames, &mut t.frames);
-        let handled = std::mem::take(&mut self.handled);
-        if !handled.is_empty() {
-            t.handled = Some(Box::new(handled));
-        }
+        t.set_handled(std::mem::take(&mut self.handled));
         match outcome {
             Outcome::Parked => {
                 if t.state == State::Running {
@@ -513,7 +510,7 @@ impl Vm {
                     self.handle_error(e, 0, false)?;
                 }
             }
-            Wake::Continue => {}
+            Wake::Continue | Wake::Parked(_) => {}
         }
         if self.frames.is_empty() {
             return Ok(self.stack.pop().unwrap_or(Value::None));
@@ -562,7 +559,7 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                self.stack.reserve_exact(f.code.nlocals as usize + 5);
+                self.stack.reserve_exact(f.code.nlocals as usize + f.code.max_stack as usize);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;
@@ -641,7 +638,7 @@ impl Vm {
         if done {
             let Some(s) = self.sched.as_mut() else { return };
             if let Some(t) = s.thread_mut(c.tid) {
-                if t.state == State::Blocked && t.wait.as_ref().is_some_and(|w| w.what == "join") {
+                if t.waits_in("join") {
                     let token = t.token;
                     self.wake(c.tid, token, Wake::Rejoin);
                 }
@@ -701,19 +698,20 @@ impl Vm {
             // Already unwinding: only an enclosing target is kept, for
             // after this one is reached.
             if target < cur {
-                t.pending = Some(t.pending.map_or(target, |p| p.min(target)));
+                let p = t.pending().map_or(target, |p| p.min(target));
+                t.set_pending(Some(p));
             }
             return;
         }
-        if let Some(p) = t.pending {
-            t.pending = Some(p.min(target));
+        if let Some(p) = t.pending() {
+            t.set_pending(Some(p.min(target)));
             return;
         }
-        let joining = t.wait.as_ref().is_some_and(|w| w.what == "join");
+        let joining = t.waits_in("join");
         let raise_now = match t.state {
             State::Blocked if joining => {
                 // The runtime's own wait goes on; its siblings are told.
-                t.pending = Some(target);
+                t.set_pending(Some(target));
                 let depth = t.frames.len().saturating_sub(1) as u32;
                 self.interrupt_group(tid, depth);
                 false
@@ -721,21 +719,25 @@ impl Vm {
             State::Blocked => {
                 t.state = State::Runnable;
                 // An I/O wait's parked operation goes with it.
-                if let Some(w) = t.wait.take() {
-                    super::io::cancel_wait(&w.obj, tid);
+                if let Wake::Parked(obj) = std::mem::replace(&mut t.wake, Wake::Continue) {
+                    super::io::cancel_wait(&obj, tid);
                 }
                 s.runq.push_back(tid);
                 true
             }
             State::Runnable => match &t.wake {
-                Wake::Start(_) | Wake::StartKw(_) | Wake::Value(_) | Wake::Continue => true,
+                Wake::Start(_)
+                | Wake::StartKw(_)
+                | Wake::Value(_)
+                | Wake::Continue
+                | Wake::Parked(_) => true,
                 Wake::Handoff(_) | Wake::Rejoin | Wake::Throw(_) => {
-                    t.pending = Some(target);
+                    t.set_pending(Some(target));
                     false
                 }
             },
             State::Running => {
-                t.pending = Some(target);
+                t.set_pending(Some(target));
                 false
             }
         };
@@ -780,7 +782,7 @@ impl Vm {
                 format!("{name}@() called while the thread is being interrupted"),
             ));
         }
-        if let Some(target) = t.pending.take() {
+        if let Some(target) = t.take_pending() {
             t.interrupt = Some(target);
             return Err(Error::New(ExcType::Interrupted, None));
         }
@@ -799,10 +801,8 @@ impl Vm {
         if let Some(t) = s.thread_mut(tid) {
             t.state = State::Blocked;
             t.token = token;
-            t.wait = Some(WaitInfo {
-                what,
-                obj: obj.unwrap_or(Value::None),
-            });
+            t.what = what;
+            t.wake = Wake::Parked(obj.unwrap_or(Value::None));
         }
         (tid, token)
     }
@@ -825,15 +825,15 @@ impl Vm {
         let mut left = None;
         if let Some(t) = s.thread_mut(tid) {
             t.state = State::Runnable;
-            t.wake = wake;
-            left = t.wait.take();
+            let parked = std::mem::replace(&mut t.wake, wake);
+            if t.what == "accept" {
+                left = Some(parked);
+            }
         }
         s.runq.push_back(tid);
         // An accept parked on several listeners leaves the others.
-        if let Some(w) = left {
-            if w.what == "accept" {
-                super::io::cancel_wait(&w.obj, tid);
-            }
+        if let Some(Wake::Parked(obj)) = left {
+            super::io::cancel_wait(&obj, tid);
         }
         true
     }
@@ -920,7 +920,7 @@ impl Vm {
                     g.children.push((tid, serial));
                     g.live += 1;
                 }
-                None => t.groups.get_or_insert_with(Default::default).push(Group {
+                None => t.groups_mut().push(Group {
                     depth,
                     children: vec![(tid, serial)],
                     live: 1,
@@ -996,7 +996,7 @@ impl Vm {
         let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) else {
             return false;
         };
-        match t.pending.take() {
+        match t.take_pending() {
             Some(p) => {
                 t.interrupt = Some(p);
                 true
@@ -1013,12 +1013,8 @@ impl Vm {
     /// first failure (with later ones as `__siblings__`).
     fn close_group(&mut self, depth: u32) -> Option<Value> {
         let t = self.sched.as_mut()?.cur()?;
-        let groups = t.groups.as_mut()?;
-        let i = groups.iter().position(|g| g.depth == depth)?;
-        let g = groups.swap_remove(i);
-        if groups.is_empty() {
-            t.groups = None;
-        }
+        let i = t.groups().iter().position(|g| g.depth == depth)?;
+        let g = t.groups_mut().swap_remove(i);
         let first = g.first?;
         if !g.later.is_empty() {
             let later = Value::list(g.later);
@@ -1037,8 +1033,8 @@ impl Vm {
         if t.interrupt.is_some_and(|x| x.depth() >= d) {
             t.interrupt = None;
         }
-        if t.pending.is_some_and(|x| x.depth() >= d) {
-            t.pending = None;
+        if t.pending().is_some_and(|x| x.depth() >= d) {
+            t.set_pending(None);
         }
     }
 

@@ -36,6 +36,9 @@ pub enum Wake {
     Throw(Value),
     /// The frame joining its siblings may go on (they have all ended).
     Rejoin,
+    /// Not a wake: the thread is parked, waiting on this object (None if
+    /// there is none to show).
+    Parked(Value),
 }
 
 pub struct StartCall {
@@ -103,33 +106,36 @@ pub struct Group {
     pub interrupted: bool,
 }
 
-/// What a blocked thread waits on, for deadlock reports and dumps.
-pub struct WaitInfo {
-    pub what: &'static str,
-    /// The object waited on (None if there is none to show).
-    pub obj: Value,
+/// The rarely used parts of a thread, boxed so that a thread that never
+/// handles an exception, starts siblings or is interrupted stays small.
+#[derive(Default)]
+pub struct Extra {
+    /// Exceptions being handled.
+    pub handled: Vec<Value>,
+    /// Sibling groups of its frames.
+    pub groups: Vec<Group>,
+    /// An interruption to raise at the next switch point.
+    pub pending: Option<Target>,
 }
 
 pub struct Thread {
     /// The number shown in reports (1 is the root thread).
     pub serial: u32,
+    pub state: State,
     pub stack: Vec<Value>,
     pub frames: Vec<Frame>,
-    /// Exceptions being handled (boxed: usually there are none).
-    pub handled: Option<Box<Vec<Value>>>,
-    pub state: State,
     /// Changes at every block, so stale wait-list entries can be told
     /// from live ones.
     pub token: u64,
+    /// Runnable: what to do when it next runs. Blocked: `Wake::Parked`
+    /// with the object it waits on.
     pub wake: Wake,
-    pub wait: Option<WaitInfo>,
+    /// What a blocked thread waits in ("get", "join", ...), for reports.
+    pub what: &'static str,
     pub creator: Option<Box<Creator>>,
-    /// Sibling groups of its frames (boxed: most threads start none).
-    pub groups: Option<Box<Vec<Group>>>,
     /// The interruption travelling to its target (the interrupted state).
     pub interrupt: Option<Target>,
-    /// An interruption to raise at the next switch point.
-    pub pending: Option<Target>,
+    pub extra: Option<Box<Extra>>,
 }
 
 impl Thread {
@@ -139,7 +145,7 @@ impl Thread {
             // Sized for the root frame: a parked thread's memory is mostly
             // its stack and frame record.
             let need = match &func {
-                Value::Function(f) => f.code.nlocals as usize + 5,
+                Value::Function(f) => f.code.nlocals as usize + f.code.max_stack as usize,
                 _ => 0,
             };
             let mut stack = Vec::with_capacity(need.max(args.len()));
@@ -153,22 +159,75 @@ impl Thread {
         };
         Thread {
             serial,
+            state: State::Runnable,
             stack,
             frames: Vec::new(),
-            handled: None,
-            state: State::Runnable,
             token: 0,
             wake,
-            wait: None,
+            what: "",
             creator,
-            groups: None,
             interrupt: None,
-            pending: None,
+            extra: None,
         }
     }
 
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
+    /// Blocked in [what] (e.g. "join").
+    pub fn waits_in(&self, what: &str) -> bool {
+        self.state == State::Blocked && self.what == what
+    }
+
+    /// The object a blocked thread waits on.
+    pub fn wait_obj(&self) -> Option<&Value> {
+        match (&self.state, &self.wake) {
+            (State::Blocked, Wake::Parked(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn pending(&self) -> Option<Target> {
+        self.extra.as_ref().and_then(|e| e.pending)
+    }
+
+    pub fn set_pending(&mut self, p: Option<Target>) {
+        if p.is_some() || self.extra.is_some() {
+            self.extra_mut().pending = p;
+        }
+    }
+
+    pub fn take_pending(&mut self) -> Option<Target> {
+        self.extra.as_mut().and_then(|e| e.pending.take())
+    }
+
+    pub fn take_handled(&mut self) -> Vec<Value> {
+        self.extra
+            .as_mut()
+            .map_or_else(Vec::new, |e| std::mem::take(&mut e.handled))
+    }
+
+    pub fn set_handled(&mut self, h: Vec<Value>) {
+        if !h.is_empty() || self.extra.is_some() {
+            self.extra_mut().handled = h;
+        }
+    }
+
+    pub fn groups(&self) -> &[Group] {
+        self.extra.as_ref().map_or(&[], |e| &e.groups)
+    }
+
+    pub fn groups_mut(&mut self) -> &mut Vec<Group> {
+        &mut self.extra_mut().groups
+    }
+
     pub fn group_mut(&mut self, depth: u32) -> Option<&mut Group> {
-        self.groups.as_mut()?.iter_mut().find(|g| g.depth == depth)
+        self.extra
+            .as_mut()?
+            .groups
+            .iter_mut()
+            .find(|g| g.depth == depth)
     }
 }
 
