@@ -7,6 +7,7 @@
 //! `Error::Suspend`, the scheduler swaps the thread's stacks out of the VM
 //! and another thread's in.
 
+pub mod chunked;
 pub mod io;
 pub mod report;
 pub mod sched;

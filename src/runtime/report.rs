@@ -105,7 +105,7 @@ impl Vm {
                 if let Some(p) = s.thread(c.tid) {
                     let line = self
                         .frames_of(c.tid, p)
-                        .get(c.depth as usize)
+                        .get(c.depth() as usize)
                         .map_or(0, |f| f.code.line_at(c.ip as usize));
                     let _ = write!(out, ", started by thread {} at line {line}", p.serial);
                 }

@@ -6,10 +6,11 @@
 //! and return `Error::Suspend`. Whoever causes the event calls `Vm::wake`.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::chunked::{Fifo, Table};
 use super::io::registry;
 use super::thread::*;
 use crate::bytecode::code::{FLAG_GENERATOR, FLAG_VARARGS, FLAG_VARKW};
@@ -60,9 +61,9 @@ impl Ord for Timer {
 }
 
 pub struct Scheduler {
-    pub threads: Vec<Option<Box<Thread>>>,
+    pub threads: Table<Box<Thread>>,
     free: Vec<Tid>,
-    pub runq: VecDeque<Tid>,
+    pub runq: Fifo<Tid>,
     pub current: Tid,
     pub root: Tid,
     root_result: Option<Result<Value, Value>>,
@@ -104,9 +105,9 @@ impl Scheduler {
             .and_then(|s| s.trim().parse::<u64>().ok())
             .map(|s| s.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         Scheduler {
-            threads: Vec::new(),
+            threads: Table::new(),
             free: Vec::new(),
-            runq: VecDeque::new(),
+            runq: Fifo::new(),
             current: 0,
             root: 0,
             root_result: None,
@@ -126,11 +127,11 @@ impl Scheduler {
     }
 
     pub fn thread(&self, tid: Tid) -> Option<&Thread> {
-        self.threads.get(tid as usize)?.as_deref()
+        self.threads.get(tid as usize).map(|t| &**t)
     }
 
     pub fn thread_mut(&mut self, tid: Tid) -> Option<&mut Thread> {
-        self.threads.get_mut(tid as usize)?.as_deref_mut()
+        self.threads.get_mut(tid as usize).map(|t| &mut **t)
     }
 
     pub fn cur(&mut self) -> Option<&mut Thread> {
@@ -143,13 +144,12 @@ impl Scheduler {
         let b = Box::new(t);
         match self.free.pop() {
             Some(i) => {
-                self.threads[i as usize] = Some(b);
+                if let Some(slot) = self.threads.slot(i as usize) {
+                    *slot = Some(b);
+                }
                 i
             }
-            None => {
-                self.threads.push(Some(b));
-                (self.threads.len() - 1) as Tid
-            }
+            None => self.threads.push(b) as Tid,
         }
     }
 
@@ -200,7 +200,7 @@ impl Scheduler {
                 x ^= x << 17;
                 *state = x;
                 let i = (x % self.runq.len() as u64) as usize;
-                self.runq.swap_remove_back(i)
+                self.runq.swap_remove(i)
             }
         }
     }
@@ -211,8 +211,7 @@ impl Scheduler {
         let mut v: Vec<(u32, Tid)> = self
             .threads
             .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.as_ref().map(|t| (t.serial, i as Tid)))
+            .map(|(i, t)| (t.serial, i as Tid))
             .collect();
         v.sort_unstable();
         v.into_iter().map(|(_, t)| t).collect()
@@ -335,9 +334,7 @@ impl Vm {
             }
             // Still stuck after the tree was interrupted: abandon the rest.
             if let Some(s) = self.sched.as_mut() {
-                for t in s.threads.iter_mut() {
-                    *t = None;
-                }
+                s.threads.clear_all();
                 s.live = 0;
             }
             break;
@@ -559,7 +556,8 @@ impl Vm {
                 let f = f.clone();
                 let locals = self.bind_args(&f, &args, &kw)?;
                 let base = self.stack.len();
-                self.stack.reserve_exact(f.code.nlocals as usize + f.code.max_stack as usize);
+                self.stack
+                    .reserve_exact(f.code.nlocals as usize + f.code.max_stack as usize);
                 self.stack.extend(locals);
                 self.frames.reserve_exact(1);
                 self.push_function_frame(&f, base)?;
@@ -590,7 +588,7 @@ impl Vm {
     /// Records the end of thread [tid] with its create frame's group.
     fn finish_thread(&mut self, tid: Tid, result: Result<Value, Value>) {
         let Some(s) = self.sched.as_mut() else { return };
-        let Some(t) = s.threads.get_mut(tid as usize).and_then(|t| t.take()) else {
+        let Some(t) = s.threads.slot(tid as usize).and_then(|t| t.take()) else {
             return;
         };
         s.live -= 1;
@@ -612,12 +610,12 @@ impl Vm {
         };
         if let Some(e) = &failure {
             // The creator's `sibling` statement joins the cactus path.
-            if let Some(f) = creator.frames.get(c.depth as usize) {
+            if let Some(f) = creator.frames.get(c.depth() as usize) {
                 let code = f.code.clone();
                 with_exc_data(e, |d| d.traceback.borrow_mut().push((code, c.ip)));
             }
         }
-        let Some(g) = creator.group_mut(c.depth) else {
+        let Some(g) = creator.group_mut(c.depth()) else {
             return;
         };
         g.live = g.live.saturating_sub(1);
@@ -632,8 +630,8 @@ impl Vm {
         }
         let done = g.live == 0;
         if interrupt_now {
-            self.interrupt_group(c.tid, c.depth);
-            self.interrupt_thread(c.tid, Target::new(c.depth, 0));
+            self.interrupt_group(c.tid, c.depth());
+            self.interrupt_thread(c.tid, Target::new(c.depth(), 0));
         }
         if done {
             let Some(s) = self.sched.as_mut() else { return };
@@ -694,7 +692,7 @@ impl Vm {
     pub fn interrupt_thread(&mut self, tid: Tid, target: Target) {
         let Some(s) = self.sched.as_mut() else { return };
         let Some(t) = s.thread_mut(tid) else { return };
-        if let Some(cur) = t.interrupt {
+        if let Some(cur) = t.interrupt() {
             // Already unwinding: only an enclosing target is kept, for
             // after this one is reached.
             if target < cur {
@@ -745,7 +743,7 @@ impl Vm {
             // It is parked at a switch point: Interrupted is raised there.
             let exc = self.materialize(Error::New(ExcType::Interrupted, None));
             if let Some(t) = self.sched.as_mut().and_then(|s| s.thread_mut(tid)) {
-                t.interrupt = Some(target);
+                t.set_interrupt(Some(target));
                 t.wake = Wake::Throw(exc);
             }
         }
@@ -776,14 +774,14 @@ impl Vm {
             ));
         }
         let Some(t) = s.cur() else { return Ok(()) };
-        if t.interrupt.is_some() {
+        if t.interrupt().is_some() {
             return Err(Error::new(
                 ExcType::AtomicityError,
                 format!("{name}@() called while the thread is being interrupted"),
             ));
         }
         if let Some(target) = t.take_pending() {
-            t.interrupt = Some(target);
+            t.set_interrupt(Some(target));
             return Err(Error::New(ExcType::Interrupted, None));
         }
         Ok(())
@@ -892,7 +890,7 @@ impl Vm {
         };
         let cur = s.current;
         let interrupted = match s.thread(cur) {
-            Some(t) => t.interrupt.is_some(),
+            Some(t) => t.interrupt().is_some(),
             None => return Err(Error::runtime_error("no current thread")),
         };
         if interrupted {
@@ -902,11 +900,7 @@ impl Vm {
             ));
         }
         let serial = s.new_serial();
-        let creator = Box::new(Creator {
-            tid: cur,
-            depth: fi as u32,
-            ip,
-        });
+        let creator = Creator::new(cur, fi as u32, ip);
         let tid = s.add_thread(Thread::new(
             serial,
             StartCall { func, args, kw },
@@ -998,7 +992,7 @@ impl Vm {
         };
         match t.take_pending() {
             Some(p) => {
-                t.interrupt = Some(p);
+                t.set_interrupt(Some(p));
                 true
             }
             None => false,
@@ -1030,8 +1024,8 @@ impl Vm {
             return;
         };
         let d = depth as u32;
-        if t.interrupt.is_some_and(|x| x.depth() >= d) {
-            t.interrupt = None;
+        if t.interrupt().is_some_and(|x| x.depth() >= d) {
+            t.set_interrupt(None);
         }
         if t.pending().is_some_and(|x| x.depth() >= d) {
             t.set_pending(None);
@@ -1040,12 +1034,12 @@ impl Vm {
 
     /// The interrupted state of the running thread (for `with timeout`).
     pub fn current_interrupt(&mut self) -> Option<Target> {
-        self.sched.as_mut()?.cur()?.interrupt
+        self.sched.as_mut()?.cur()?.interrupt()
     }
 
     pub fn clear_interrupt(&mut self) {
         if let Some(t) = self.sched.as_mut().and_then(|s| s.cur()) {
-            t.interrupt = None;
+            t.set_interrupt(None);
         }
     }
 }

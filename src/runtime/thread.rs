@@ -74,11 +74,25 @@ impl Target {
 
 /// The frame that started a thread: the thread's link in the cactus stack.
 /// (The creator thread outlives the thread: its frame joins it.)
+#[derive(Clone, Copy)]
 pub struct Creator {
     pub tid: Tid,
-    pub depth: u32,
+    /// depth + 1, so that `Option<Creator>` needs no extra tag and the
+    /// link fits in the thread record's header.
+    depth1: std::num::NonZeroU32,
     /// The `sibling` statement in the creator frame, for tracebacks.
     pub ip: u32,
+}
+
+impl Creator {
+    pub fn new(tid: Tid, depth: u32, ip: u32) -> Creator {
+        let depth1 =
+            std::num::NonZeroU32::new(depth.saturating_add(1)).unwrap_or(std::num::NonZeroU32::MAX);
+        Creator { tid, depth1, ip }
+    }
+    pub fn depth(self) -> u32 {
+        self.depth1.get() - 1
+    }
 }
 
 /// How a frame with live siblings is leaving, while it waits for them.
@@ -116,6 +130,8 @@ pub struct Extra {
     pub groups: Vec<Group>,
     /// An interruption to raise at the next switch point.
     pub pending: Option<Target>,
+    /// The interruption travelling to its target (the interrupted state).
+    pub interrupt: Option<Target>,
 }
 
 pub struct Thread {
@@ -132,14 +148,12 @@ pub struct Thread {
     pub wake: Wake,
     /// What a blocked thread waits in ("get", "join", ...), for reports.
     pub what: &'static str,
-    pub creator: Option<Box<Creator>>,
-    /// The interruption travelling to its target (the interrupted state).
-    pub interrupt: Option<Target>,
+    pub creator: Option<Creator>,
     pub extra: Option<Box<Extra>>,
 }
 
 impl Thread {
-    pub fn new(serial: u32, start: StartCall, creator: Option<Box<Creator>>) -> Thread {
+    pub fn new(serial: u32, start: StartCall, creator: Option<Creator>) -> Thread {
         let StartCall { func, args, kw } = start;
         let (wake, stack) = if kw.is_empty() {
             // Sized for the root frame: a parked thread's memory is mostly
@@ -166,7 +180,6 @@ impl Thread {
             wake,
             what: "",
             creator,
-            interrupt: None,
             extra: None,
         }
     }
@@ -185,6 +198,16 @@ impl Thread {
         match (&self.state, &self.wake) {
             (State::Blocked, Wake::Parked(v)) => Some(v),
             _ => None,
+        }
+    }
+
+    pub fn interrupt(&self) -> Option<Target> {
+        self.extra.as_ref().and_then(|e| e.interrupt)
+    }
+
+    pub fn set_interrupt(&mut self, i: Option<Target>) {
+        if i.is_some() || self.extra.is_some() {
+            self.extra_mut().interrupt = i;
         }
     }
 
