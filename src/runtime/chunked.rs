@@ -48,7 +48,7 @@ impl<T> Table<T> {
     /// Adds a slot holding [v]; returns its number.
     pub fn push(&mut self, v: T) -> usize {
         let i = self.len;
-        if i % CHUNK == 0 {
+        if i.is_multiple_of(CHUNK) {
             self.chunks.push(
                 (0..CHUNK)
                     .map(|_| None)

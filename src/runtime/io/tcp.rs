@@ -57,7 +57,7 @@ impl TcpConn {
         Some(self.slot.get()).filter(|&s| s != CLOSED)
     }
 
-    fn new(vm: &mut Vm, mut stream: TcpStream, connecting: bool) -> Res<Value> {
+    fn wrap(vm: &mut Vm, mut stream: TcpStream, connecting: bool) -> Res<Value> {
         let _ = stream.set_nodelay(true);
         let slot = registry::register(&mut stream, connecting)
             .map_err(|e| os_error(vm, &e, None, None))?;
@@ -461,7 +461,7 @@ fn tcpconnect(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         Err(e) => return Err(io_err(vm, e)),
     };
     let stream = TcpStream::connect(target).map_err(|e| io_err(vm, e))?;
-    let conn = TcpConn::new(vm, stream, true)?;
+    let conn = TcpConn::wrap(vm, stream, true)?;
     let Some(slot) = this_conn(&conn, "tcpconnect")?.slot() else {
         return Err(io_err(vm, closed_error()));
     };
@@ -521,7 +521,7 @@ impl TcpListen {
                 l.accept()
             };
             match r {
-                Ok((stream, _)) => return TcpConn::new(vm, stream, false).map(Some),
+                Ok((stream, _)) => return TcpConn::wrap(vm, stream, false).map(Some),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 // The peer gave up before we accepted: take the next one.
