@@ -72,9 +72,10 @@ fn make_trial(root: &Path, path: PathBuf) -> Option<Trial> {
     if spec.nontest {
         return None;
     }
-    // Example servers run until stopped: tests/io_e2e.rs drives them with
-    // real clients instead.
+    // Example servers without expectations run until stopped:
+    // tests/io_e2e.rs drives them with real clients instead.
     let server_example = name.starts_with("examples/")
+        && spec.stdout.is_empty()
         && String::from_utf8_lossy(&source).contains("tcplisten@");
     if server_example {
         return None;

@@ -67,6 +67,9 @@ struct Slot {
     /// No readable event since a read found nothing more to read: a
     /// read may park without trying first.
     drained: bool,
+    /// The peer has closed its side: no event will follow the last
+    /// data, so reads must always try.
+    read_closed: bool,
 }
 
 impl Slot {
@@ -206,6 +209,7 @@ pub fn register(src: &mut dyn Source, write: bool) -> std::io::Result<usize> {
         }
         r.slots[slot].live = true;
         r.slots[slot].drained = false;
+        r.slots[slot].read_closed = false;
         Ok(slot)
     })
     .unwrap_or_else(|| Err(std::io::Error::other("the poll loop is busy")))
@@ -263,7 +267,7 @@ pub fn set_drained(slot: usize) {
 
 /// True if nothing arrived on [slot] since [set_drained].
 pub fn is_drained(slot: usize) -> bool {
-    with(|r| r.slots.get(slot).is_some_and(|s| s.drained)).unwrap_or(false)
+    with(|r| r.slots.get(slot).is_some_and(|s| s.drained && !s.read_closed)).unwrap_or(false)
 }
 
 /// Parks an operation on [slot] until it is ready for [dir].
@@ -427,6 +431,7 @@ pub fn poll(timeout: Option<Duration>) -> Ready {
                     if e.is_readable() || bad {
                         if let Some(s) = r.slots.get_mut(slot) {
                             s.drained = false;
+                            s.read_closed |= bad;
                         }
                     }
                     ready.slots.push((

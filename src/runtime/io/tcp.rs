@@ -526,11 +526,13 @@ impl TcpListen {
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 // The peer gave up before we accepted: take the next one.
                 Err(e) if e.kind() == ErrorKind::ConnectionAborted => {}
-                Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => {
-                    if !self.shed_one(i) {
-                        return Err(io_err(vm, e));
-                    }
-                }
+                Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => match self.shed_one(i) {
+                    None => return Err(io_err(vm, e)),
+                    Some(true) => {}
+                    // Linux reports EMFILE before looking for a pending
+                    // connection: with none there, wait for readiness.
+                    Some(false) => return Ok(None),
+                },
                 Err(e) => return Err(io_err(vm, e)),
             }
         }
@@ -538,28 +540,32 @@ impl TcpListen {
 
     /// Out of file descriptors: frees the reserved one to accept and
     /// close the oldest pending connection, so it is refused rather than
-    /// left to make the listener ready forever (a busy loop). Reported
-    /// at most once a second.
-    fn shed_one(&self, i: usize) -> bool {
+    /// left to make the listener ready forever (a busy loop). None if
+    /// there is no reserve; Some(shed) otherwise. Reported at most once a
+    /// second.
+    fn shed_one(&self, i: usize) -> Option<bool> {
         let had = RESERVE.with(|r| r.borrow_mut().take().is_some());
         if !had {
-            return false;
+            return None;
         }
         let accepted = self.socks.borrow().get(i).map(|(l, _)| l.accept());
+        let shed = matches!(accepted, Some(Ok(_)));
         drop(accepted);
         RESERVE.with(|r| *r.borrow_mut() = std::fs::File::open("/dev/null").ok());
-        let now = Instant::now();
-        let report = LAST_SHED.with(|t| {
-            let due = t.get().is_none_or(|at| now.duration_since(at).as_secs() >= 1);
-            if due {
-                t.set(Some(now));
+        if shed {
+            let now = Instant::now();
+            let report = LAST_SHED.with(|t| {
+                let due = t.get().is_none_or(|at| now.duration_since(at).as_secs() >= 1);
+                if due {
+                    t.set(Some(now));
+                }
+                due
+            });
+            if report {
+                eprintln!("con: accept@(): too many open files; a connection was refused");
             }
-            due
-        });
-        if report {
-            eprintln!("con: accept@(): too many open files; a connection was refused");
         }
-        true
+        Some(shed)
     }
 }
 
