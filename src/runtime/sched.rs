@@ -78,6 +78,10 @@ pub struct Scheduler {
     pub base_depth: usize,
     /// CON_SCHEDULE_SEED: pick runnable threads in a seeded random order.
     shuffle: Option<u64>,
+    /// I/O calls the running thread may still complete without waiting
+    /// before it must let others run (a client that always has data
+    /// ready must not starve the rest).
+    io_budget: u32,
     /// Ctrl-C has interrupted the tree (a second one escapes).
     pub sigint: bool,
     sigint_handled: bool,
@@ -87,6 +91,10 @@ pub struct Scheduler {
     /// ready I/O is noticed even while threads keep the run queue full.
     round: usize,
 }
+
+/// I/O calls a thread may complete in a row without letting others run
+/// (as Tokio's cooperative budget).
+const IO_BUDGET: u32 = 128;
 
 /// Wait tokens stay unique across schedulers, so a wait left behind by
 /// one (a job still on a worker) never matches a thread of the next.
@@ -123,6 +131,7 @@ impl Scheduler {
             sigint_handled: false,
             deadlock: None,
             round: 0,
+            io_budget: IO_BUDGET,
         }
     }
 
@@ -407,6 +416,7 @@ impl Vm {
     fn run_thread(&mut self, tid: Tid) {
         let Some(s) = self.sched.as_mut() else { return };
         s.current = tid;
+        s.io_budget = IO_BUDGET;
         let Some(t) = s.thread_mut(tid) else { return };
         t.state = State::Running;
         let wake = std::mem::replace(&mut t.wake, Wake::Continue);
@@ -834,6 +844,23 @@ impl Vm {
             super::io::cancel_wait(&obj, tid);
         }
         true
+    }
+
+    /// An I/O call that finished without waiting returns [v]; once the
+    /// thread's budget of such calls is spent, it goes to the back of the
+    /// run queue first (the result waits for it).
+    pub fn io_complete(&mut self, v: Value) -> Res<Value> {
+        let Some(s) = self.sched.as_mut() else {
+            return Ok(v);
+        };
+        if s.io_budget > 0 {
+            s.io_budget -= 1;
+            return Ok(v);
+        }
+        if let Some(t) = s.cur() {
+            t.wake = Wake::Handoff(v);
+        }
+        Err(Error::Suspend)
     }
 
     /// `idle@()`: the running thread goes to the back of the run queue.

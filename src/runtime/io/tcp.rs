@@ -284,7 +284,9 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         let mut b = c.rbuf.borrow_mut();
         if !b.is_empty() {
             let k = n.min(b.len());
-            return Ok(Value::bytes(b.drain(..k).collect()));
+            let data = Value::bytes(b.drain(..k).collect());
+            drop(b);
+            return vm.io_complete(data);
         }
     }
     if n == 0 {
@@ -296,7 +298,7 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     if !c.drained() {
         match c.try_read(n) {
             Ok(Some(b)) if b.is_empty() => return Err(eof_error()),
-            Ok(Some(b)) => return Ok(Value::bytes(b)),
+            Ok(Some(b)) => return vm.io_complete(Value::bytes(b)),
             Ok(None) => {}
             Err(e) => return Err(io_err(vm, e)),
         }
@@ -357,7 +359,7 @@ fn conn_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
         return Err(io_err(vm, closed_error()));
     };
     if let Some(line) = fill_line(vm, c)? {
-        return Ok(Value::bytes(line));
+        return vm.io_complete(Value::bytes(line));
     }
     let me = args[0].clone();
     Err(vm.park_io("readline", &args[0], &[slot], Dir::Read, || {
@@ -396,7 +398,7 @@ fn conn_write(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     };
     let mut off = 0;
     match c.try_write(&data, &mut off) {
-        Ok(true) => return Ok(Value::None),
+        Ok(true) => return vm.io_complete(Value::None),
         Ok(false) => {}
         Err(e) => return Err(io_err(vm, e)),
     }
@@ -736,7 +738,7 @@ fn listener_accept(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Valu
     }
     for i in 0..n {
         if let Some(c) = l.try_accept(vm, i)? {
-            return Ok(c);
+            return vm.io_complete(c);
         }
     }
     let slots = l.slots();
