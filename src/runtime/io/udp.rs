@@ -259,7 +259,7 @@ fn udp_sendto(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         return Err(io_err(vm, closed_error()));
     };
     match u.try_send(&data, to) {
-        Ok(Some(k)) => return Ok(Value::Int(k as i64)),
+        Ok(Some(k)) => return vm.io_complete(Value::Int(k as i64)),
         Ok(None) => {}
         Err(e) => return Err(io_err(vm, e)),
     }
@@ -314,7 +314,7 @@ fn udp_recvfrom(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
         return Err(io_err(vm, closed_error()));
     };
     match u.try_recv(n) {
-        Ok(Some((b, from))) => return Ok(received(b, from)),
+        Ok(Some((b, from))) => return vm.io_complete(received(b, from)),
         Ok(None) => {}
         Err(e) => return Err(io_err(vm, e)),
     }
