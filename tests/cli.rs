@@ -373,3 +373,39 @@ bootstrap(main)
     }
     assert!(differs, "no seed changed the order");
 }
+
+/// While every thread waits on sockets the scheduler sleeps in poll with
+/// no deadline: SIGQUIT still dumps the tree (naming the listener), and
+/// Ctrl-C still unwinds it.
+#[test]
+fn signals_reach_a_scheduler_blocked_in_poll() {
+    let code = "\
+from con import bootstrap, tcplisten, ipv4addr
+def main():
+    lst = tcplisten@(ipv4addr('127.0.0.1', 0))
+    print('ready', flush=True)
+    try:
+        lst.accept@()
+    finally:
+        print('unwound')
+try:
+    bootstrap(main)
+except KeyboardInterrupt:
+    print('interrupted')
+";
+    let child = start_ready(code);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    send(&child, "-QUIT");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    send(&child, "-INT");
+    let (code, out, err) = finish(child, "con ignored signals while blocked in poll");
+    assert_eq!(
+        (code, out.as_str()),
+        (Some(0), "unwound\ninterrupted\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("thread 1 (main) waits in accept on a TcpListener"),
+        "{err}"
+    );
+}
