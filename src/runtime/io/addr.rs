@@ -8,6 +8,7 @@ use std::rc::Rc;
 use crate::builtins::stdlib_data::native_class;
 use crate::builtins::{add_attr, add_fn, check_args};
 use crate::vm::error::{Error, Res};
+use crate::runtime::Wake;
 use crate::vm::object::*;
 use crate::vm::value::*;
 use crate::vm::Vm;
@@ -59,6 +60,60 @@ impl NativeObject for Addr {
 pub fn install(vm: &mut Vm, m: &Rc<ModuleObj>) {
     add_fn(vm, m, "ipv4addr", ipv4addr);
     add_fn(vm, m, "ipv6addr", ipv6addr);
+    crate::builtins::mod_con::add_switching_fn(vm, m, "resolve", resolve);
+}
+
+/// `resolve@(addr)`: the addresses a name stands for, as a list of
+/// `ipv4addr`/`ipv6addr` of the same family holding IP literals. A name
+/// that needs the system resolver is looked up on a worker thread, so
+/// other threads run meanwhile.
+fn resolve(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    check_args("resolve", args, 1, 1)?;
+    let a = addresses(vm, &args[0], "resolve")?;
+    vm.begin_switch("resolve")?;
+    if let Some(list) = a.literal() {
+        return Ok(addr_list(vm, a.family, &list));
+    }
+    let (host, port, family) = (a.host.clone(), a.port, a.family);
+    Err(vm.park_job(
+        "resolve",
+        Some(args[0].clone()),
+        Box::new(move || {
+            let query = Addr {
+                cls: None,
+                family,
+                host: host.clone(),
+                port,
+            };
+            let found = query.lookup();
+            Box::new(move |vm: &mut Vm| match found {
+                Ok(list) => Wake::Handoff(addr_list(vm, family, &list)),
+                Err(e) => {
+                    let e = Error::new(
+                        crate::vm::error::ExcType::OSError,
+                        format!("cannot resolve {}: {e}", crate::vm::repr::str_repr(&host)),
+                    );
+                    crate::runtime::io::wake_error(vm, e)
+                }
+            })
+        }),
+    ))
+}
+
+fn addr_list(vm: &mut Vm, family: Family, list: &[SocketAddr]) -> Value {
+    let cls = addr_class(vm, family);
+    Value::list(
+        list.iter()
+            .map(|sa| {
+                Value::object(Addr {
+                    cls: Some(cls.clone()),
+                    family,
+                    host: sa.ip().to_string(),
+                    port: sa.port(),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn addr_class(vm: &mut Vm, family: Family) -> Rc<ClassObj> {
@@ -130,37 +185,42 @@ fn port_arg(vm: &mut Vm, v: &Value, name: &str) -> Res<u16> {
 }
 
 impl Addr {
-    /// The socket addresses this names. Literals and "localhost" need no
-    /// lookup; other names ask the system resolver.
-    pub fn resolve(&self) -> std::io::Result<Vec<SocketAddr>> {
+    /// The socket address of an IP literal, "localhost" or "" (any), which
+    /// need no lookup.
+    pub fn literal(&self) -> Option<Vec<SocketAddr>> {
         let host = self.host.as_str();
-        let any = match self.family {
-            Family::V4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-            Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        let ip = match (host, self.family) {
+            ("", Family::V4) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            ("", Family::V6) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            ("localhost", Family::V4) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            ("localhost", Family::V6) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            _ => host.parse::<IpAddr>().ok()?,
         };
-        let local = match self.family {
-            Family::V4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            Family::V6 => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        };
-        let ip = match host {
-            "" => Some(any),
-            "localhost" => Some(local),
-            _ => host.parse::<IpAddr>().ok(),
-        };
-        if let Some(ip) = ip {
-            return Ok(vec![SocketAddr::new(ip, self.port)]);
-        }
-        let found: Vec<SocketAddr> = (host, self.port)
+        Some(vec![SocketAddr::new(ip, self.port)])
+    }
+
+    /// Asks the system resolver (blocking: run it on a worker thread).
+    pub fn lookup(&self) -> std::io::Result<Vec<SocketAddr>> {
+        let found: Vec<SocketAddr> = (self.host.as_str(), self.port)
             .to_socket_addrs()?
             .filter(|a| a.is_ipv4() == (self.family == Family::V4))
             .collect();
         if found.is_empty() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
-                format!("no {} address for {host:?}", self.type_name()),
+                format!("no {} address", self.type_name()),
             ));
         }
         Ok(found)
+    }
+
+    /// The socket addresses this names (`resolve@` has already turned
+    /// names into literals for `tcplisten@` and `tcpconnect@`).
+    pub fn resolve(&self) -> std::io::Result<Vec<SocketAddr>> {
+        match self.literal() {
+            Some(list) => Ok(list),
+            None => self.lookup(),
+        }
     }
 }
 

@@ -32,8 +32,8 @@ const READ_DEFAULT: usize = 65536;
 const LINE_LIMIT: usize = 65536;
 
 pub fn install(vm: &mut Vm, m: &Rc<ModuleObj>) {
-    add_switching_fn(vm, m, "tcplisten", tcplisten);
-    add_switching_fn(vm, m, "tcpconnect", tcpconnect);
+    add_switching_fn(vm, m, "_tcplisten", tcplisten);
+    add_switching_fn(vm, m, "_tcpconnect", tcpconnect);
     let c = conn_class(vm);
     m.set_str("TcpConnection", Value::Class(c));
     let l = listener_class(vm);
