@@ -46,7 +46,6 @@ pub fn install(vm: &mut Vm) {
         ("callable", callable),
         ("vars", vars),
         ("dir", dir),
-        ("input", input),
         ("format", format),
         ("__build_class__", build_class),
         ("globals", globals),
@@ -918,29 +917,6 @@ fn dir(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     names.sort();
     names.dedup();
     Ok(Value::list(names.into_iter().map(Value::string).collect()))
-}
-
-fn input(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    check_args("input", args, 0, 1)?;
-    if let Some(p) = args.first() {
-        let s = vm.to_str(p)?;
-        vm.write_out(&s);
-    }
-    vm.flush_out();
-    let mut line = String::new();
-    match std::io::stdin().read_line(&mut line) {
-        Ok(0) => Err(Error::new(ExcType::EOFError, "EOF when reading a line")),
-        Ok(_) => {
-            if line.ends_with('\n') {
-                line.pop();
-                if line.ends_with('\r') {
-                    line.pop();
-                }
-            }
-            Ok(Value::string(line))
-        }
-        Err(e) => Err(Error::new(ExcType::OSError, e.to_string())),
-    }
 }
 
 fn format(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

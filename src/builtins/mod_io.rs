@@ -1,17 +1,25 @@
-//! The `io` module (StringIO, BytesIO), the built-in `open` and the
-//! OSError details (errno, strerror, filename) shared with `os`.
+//! The `io` module (StringIO, BytesIO), the built-ins `open` and
+//! `input`, and the OSError details (errno, strerror, filename) shared
+//! with `os`.
 //!
-//! Files opened for reading are loaded whole and then read from memory;
-//! write-only files stream through a buffered writer; `+` modes edit an
-//! in-memory copy written back on flush and close.
+//! Files and `sys.stdin` are buffered streams over a descriptor
+//! (runtime::io::file): plain `read()`/`write()` block as in Python,
+//! and `read@()`, `readline@()`, `write@()`... hand a read or write that
+//! would block to the worker pool, so a slow file never stalls other
+//! micro-threads. StringIO and BytesIO live in memory.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::io::Write;
 use std::rc::Rc;
+use std::sync::Arc;
 
+use super::bytes_methods::decode_bytes;
 use super::stdlib_data::{int_arg, native_class, opt_arg};
-use super::{add_attr, add_fn, add_method, arg_or_kw, check_args, kwarg};
+use super::str_methods::{encode_str, lookup_codec, unknown_handler, Codec};
+use super::{add_attr, add_method, arg_or_kw, check_args};
+use crate::runtime::io::file::{self, Cfg, CoreErr, Enc, Handle, Newline, Op, Out, Shared};
+use crate::runtime::io::wake_error;
+use crate::runtime::Wake;
 use crate::vm::error::{Error, ExcType, Res};
 use crate::vm::object::*;
 use crate::vm::value::*;
@@ -30,7 +38,7 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
     }
     let unsupported = unsupported_class(vm);
     m.set_str("UnsupportedOperation", Value::Class(unsupported));
-    add_fn(vm, &m, "open", builtin_open);
+    m.set_str("open", dual("open", builtin_open));
     m.set_str("SEEK_SET", Value::Int(0));
     m.set_str("SEEK_CUR", Value::Int(1));
     m.set_str("SEEK_END", Value::Int(2));
@@ -38,11 +46,13 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
     m
 }
 
-/// Registers the built-in `open` and OSError's errno/strerror/filename
-/// support; called from `builtins::install`.
+/// Registers the built-ins `open` and `input` (both may be called with
+/// `@`) and OSError's errno/strerror/filename support; called from
+/// `builtins::install`.
 pub fn install_open(vm: &mut Vm) {
     let b = vm.builtins.clone();
-    add_fn(vm, &b, "open", builtin_open);
+    b.set_str("open", dual("open", builtin_open));
+    b.set_str("input", dual("input", builtin_input));
     install_oserror(vm);
 }
 
@@ -283,6 +293,7 @@ impl Buf {
 pub struct Stream {
     cls: Rc<ClassObj>,
     kind: Kind,
+    /// StringIO / BytesIO: the contents and the position in them.
     data: RefCell<Buf>,
     pos: Cell<usize>,
     closed: Cell<bool>,
@@ -291,20 +302,29 @@ pub struct Stream {
     name: Value,
     mode: String,
     encoding: String,
-    /// Write-only files: the open file; `written` counts its bytes.
-    sink: RefCell<Option<std::io::BufWriter<std::fs::File>>>,
-    written: Cell<usize>,
-    /// `+` modes: where the buffer is written back.
-    path: Option<String>,
-    dirty: Cell<bool>,
-    append: bool,
-    /// Text files opened with newline=None translate \r\n on read.
     binary: bool,
+    /// Files and stdin: the buffered descriptor.
+    file: Option<FileIo>,
 }
 
-impl Drop for Stream {
+/// A stream over a descriptor: its state is shared with the worker
+/// threads that do its blocking `@` operations (runtime::io::file).
+struct FileIo {
+    shared: Arc<Shared>,
+    cfg: Cfg,
+    /// False for stdin: closing one `sys.stdin` leaves the process's
+    /// standard input to the others.
+    owned: bool,
+    seekable: bool,
+    tty: bool,
+    fd: i32,
+}
+
+impl Drop for FileIo {
     fn drop(&mut self) {
-        let _ = self.flush_inner();
+        if self.owned {
+            let _ = self.shared.close();
+        }
     }
 }
 
@@ -321,15 +341,37 @@ impl NativeObject for Stream {
     fn is_iterator(&self) -> bool {
         true
     }
-    fn next(&self, _vm: &mut Vm) -> Res<Option<Value>> {
+    fn next(&self, vm: &mut Vm) -> Res<Option<Value>> {
+        // `for@ line in f` reads with readline@().
+        let at = take_at(vm);
         self.check_open()?;
-        let line = self.readline(-1)?;
-        let empty = match &line {
-            Value::Str(s) => s.as_str().is_empty(),
-            Value::Bytes(b) => b.is_empty(),
-            _ => true,
+        let line = match &self.file {
+            Some(f) => {
+                if !self.readable {
+                    return Err(unsupported(vm, "not readable"));
+                }
+                let cfg = f.cfg;
+                let r = file_op(vm, at, None, f, "next", Op::Line(None), move |vm, out| {
+                    let v = decode_out(vm, &cfg, out)?;
+                    if is_empty(&v) {
+                        Err(Error::stop_iteration())
+                    } else {
+                        Ok(v)
+                    }
+                });
+                match r {
+                    Err(e) if e.is_new(ExcType::StopIteration) => return Ok(None),
+                    r => r?,
+                }
+            }
+            None => {
+                if at {
+                    begin_at(vm, "next")?;
+                }
+                self.readline(-1)?
+            }
         };
-        Ok(if empty { None } else { Some(line) })
+        Ok(if is_empty(&line) { None } else { Some(line) })
     }
     fn repr(&self, vm: &mut Vm) -> Res<Option<String>> {
         Ok(match self.kind {
@@ -353,10 +395,21 @@ impl NativeObject for Stream {
                 Some(Value::str(&self.mode))
             }
             "encoding" if self.kind == Kind::Text => Some(Value::str(&self.encoding)),
+            "errors" if self.kind == Kind::Text => Some(Value::str(
+                self.file.as_ref().map_or("strict", |f| f.cfg.errors),
+            )),
             "line_buffering" => Some(Value::Bool(false)),
             "newlines" => Some(Value::None),
             _ => None,
         })
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Str(s) => s.as_str().is_empty(),
+        Value::Bytes(b) => b.is_empty(),
+        _ => true,
     }
 }
 
@@ -379,23 +432,6 @@ impl Stream {
         } else {
             Ok(())
         }
-    }
-
-    fn flush_inner(&self) -> std::io::Result<()> {
-        if let Some(w) = self.sink.borrow_mut().as_mut() {
-            w.flush()?;
-        }
-        if self.dirty.get() {
-            if let Some(p) = &self.path {
-                let bytes = match &*self.data.borrow() {
-                    Buf::Text(t) => t.iter().collect::<String>().into_bytes(),
-                    Buf::Bin(b) => b.clone(),
-                };
-                std::fs::write(p, bytes)?;
-            }
-            self.dirty.set(false);
-        }
-        Ok(())
     }
 
     fn read(&self, n: i64) -> Res<Value> {
@@ -444,71 +480,25 @@ impl Stream {
         })
     }
 
-    fn write_value(&self, vm: &mut Vm, v: &Value) -> Res<usize> {
-        self.check_open()?;
-        if !self.writable {
-            return Err(unsupported(vm, "not writable"));
-        }
-        let is_text = !self.binary;
-        if is_text {
-            let s = match v {
-                Value::Str(s) => s.clone(),
-                other => match crate::vm::ops::payload_of(other) {
-                    Some(Value::Str(s)) => s,
-                    _ if self.kind == Kind::StringIO => {
-                        return Err(Error::type_error(format!(
-                            "string argument expected, got '{}'",
-                            other.type_name()
-                        )))
-                    }
-                    _ => {
-                        return Err(Error::type_error(format!(
-                            "write() argument must be str, not {}",
-                            other.type_name()
-                        )))
-                    }
-                },
-            };
-            if let Some(w) = self.sink.borrow_mut().as_mut() {
-                w.write_all(s.as_str().as_bytes())
-                    .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
-                self.written.set(self.written.get() + s.as_str().len());
-                return Ok(s.char_len());
-            }
+    /// StringIO / BytesIO `write`.
+    fn write_mem(&self, v: &Value) -> Res<usize> {
+        if !self.binary {
+            let s = text_arg(self.kind, v)?;
             let chars: Vec<char> = s.as_str().chars().collect();
             self.put(Buf::Text(chars));
             Ok(s.char_len())
         } else {
-            let b = match v {
-                Value::Bytes(b) => b.to_vec(),
-                Value::ByteArray(b) => b.borrow().clone(),
-                other => {
-                    return Err(Error::type_error(format!(
-                        "a bytes-like object is required, not '{}'",
-                        other.type_name()
-                    )))
-                }
-            };
+            let b = bytes_arg(v)?;
             let n = b.len();
-            if let Some(w) = self.sink.borrow_mut().as_mut() {
-                w.write_all(&b)
-                    .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
-                self.written.set(self.written.get() + n);
-                return Ok(n);
-            }
             self.put(Buf::Bin(b));
             Ok(n)
         }
     }
 
-    /// Writes [new] at the position (the end for append mode).
+    /// Writes [new] at the position.
     fn put(&self, new: Buf) {
         let mut data = self.data.borrow_mut();
-        let pos = if self.append {
-            data.len()
-        } else {
-            self.pos.get()
-        };
+        let pos = self.pos.get();
         let n;
         match (&mut *data, new) {
             (Buf::Text(t), Buf::Text(s)) => {
@@ -530,7 +520,36 @@ impl Stream {
             _ => return,
         }
         self.pos.set(pos + n);
-        self.dirty.set(true);
+    }
+}
+
+/// The str a text stream's `write` takes.
+fn text_arg(kind: Kind, v: &Value) -> Res<Rc<StrObj>> {
+    match v {
+        Value::Str(s) => Ok(s.clone()),
+        other => match crate::vm::ops::payload_of(other) {
+            Some(Value::Str(s)) => Ok(s),
+            _ if kind == Kind::StringIO => Err(Error::type_error(format!(
+                "string argument expected, got '{}'",
+                other.type_name()
+            ))),
+            _ => Err(Error::type_error(format!(
+                "write() argument must be str, not {}",
+                other.type_name()
+            ))),
+        },
+    }
+}
+
+/// The bytes a binary stream's `write` takes.
+fn bytes_arg(v: &Value) -> Res<Vec<u8>> {
+    match v {
+        Value::Bytes(b) => Ok(b.to_vec()),
+        Value::ByteArray(b) => Ok(b.borrow().clone()),
+        other => Err(Error::type_error(format!(
+            "a bytes-like object is required, not '{}'",
+            other.type_name()
+        ))),
     }
 }
 
@@ -557,24 +576,41 @@ fn stream_class(vm: &mut Vm, kind: Kind) -> Rc<ClassObj> {
     native_class(vm, key, "_io", kind.name(), None, Builtin::Object, setup)
 }
 
+/// A native that works atomically and, called as `f@(...)`, may switch
+/// threads while it waits (NativeKind::Dual).
+pub fn dual(name: &'static str, func: NativeFnPtr) -> Value {
+    Value::Native(Rc::new(NativeFn {
+        name,
+        func,
+        data: None,
+        kind: NativeKind::Dual,
+    }))
+}
+
 fn stream_methods(vm: &mut Vm, c: &Rc<ClassObj>) {
-    let methods: &[(&'static str, NativeFnPtr)] = &[
+    // Dual: `f.read@()` hands a slow read to a worker thread.
+    let dual_methods: &[(&'static str, NativeFnPtr)] = &[
         ("read", s_read),
-        ("read1", s_read),
+        ("read1", s_read1),
         ("readline", s_readline),
         ("readlines", s_readlines),
         ("write", s_write),
         ("writelines", s_writelines),
+        ("flush", s_flush),
+        ("close", s_close),
+    ];
+    for (n, f) in dual_methods {
+        add_attr(vm, c, n, dual(n, *f));
+    }
+    let methods: &[(&'static str, NativeFnPtr)] = &[
         ("getvalue", s_getvalue),
         ("seek", s_seek),
         ("tell", s_tell),
         ("truncate", s_truncate),
-        ("close", s_close),
-        ("flush", s_flush),
         ("readable", s_readable),
         ("writable", s_writable),
         ("seekable", s_seekable),
-        ("isatty", s_false),
+        ("isatty", s_isatty),
         ("fileno", s_fileno),
         ("__enter__", s_enter),
         ("__exit__", s_exit),
@@ -600,11 +636,7 @@ fn new_stream(vm: &mut Vm, kind: Kind, data: Buf) -> Stream {
         name: Value::None,
         mode: String::new(),
         encoding: "UTF-8".into(),
-        sink: RefCell::new(None),
-        written: Cell::new(0),
-        path: None,
-        dirty: Cell::new(false),
-        append: false,
+        file: None,
     }
 }
 
@@ -634,6 +666,33 @@ fn bytesio_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(Value::object(new_stream(vm, Kind::BytesIO, Buf::Bin(init))))
 }
 
+/// `sys.stdin`: a text stream over the process's standard input.
+pub fn stdin_stream(vm: &mut Vm) -> Value {
+    use std::io::IsTerminal;
+    let mut s = new_stream(vm, Kind::Text, Buf::Text(Vec::new()));
+    s.name = Value::str("<stdin>");
+    s.mode = "r".into();
+    s.encoding = "utf-8".into();
+    s.writable = false;
+    s.file = Some(FileIo {
+        shared: file::stdin_shared(),
+        cfg: file::stdin_cfg(),
+        owned: false,
+        seekable: false,
+        tty: std::io::stdin().is_terminal(),
+        fd: 0,
+    });
+    Value::object(s)
+}
+
+/// A thread waiting for its turn on a file was interrupted: its
+/// operation is dropped (called by runtime::io::cancel_wait).
+pub fn cancel_wait(obj: &Value, tid: crate::runtime::Tid) {
+    if let Some(f) = downcast::<Stream>(obj).and_then(|s| s.file.as_ref()) {
+        f.shared.cancel(tid);
+    }
+}
+
 fn this(v: &Value) -> Res<&Stream> {
     downcast::<Stream>(v).ok_or_else(|| Error::type_error("descriptor requires a stream object"))
 }
@@ -650,27 +709,208 @@ fn size_arg(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], name: &str) -> Res
     Ok(int_arg(vm, args, kw, 1, name)?.unwrap_or(-1))
 }
 
+/// A size argument as a count (None: no limit).
+fn count(n: i64) -> Option<usize> {
+    usize::try_from(n).ok()
+}
+
+/// Takes the `@` flag of the running call (a Dual native called as
+/// `m@()` sees it set). Taken first, so nothing the method calls back
+/// into sees it.
+fn take_at(vm: &mut Vm) -> bool {
+    std::mem::take(&mut vm.switch_ctx)
+}
+
+/// The switch point of a `@` call (atomicity checks, a pending
+/// interruption), also when it then completes at once.
+fn begin_at(vm: &mut Vm, name: &str) -> Res<()> {
+    vm.switch_ctx = true;
+    vm.begin_switch(name)
+}
+
+/// Runs [op] on a file: in place for a plain call, through the worker
+/// pool when a `@` call would block. [finish] builds the result.
+fn file_op(
+    vm: &mut Vm,
+    at: bool,
+    obj: Option<Value>,
+    f: &FileIo,
+    name: &'static str,
+    op: Op,
+    finish: impl FnOnce(&mut Vm, Out) -> Res<Value> + Send + 'static,
+) -> Res<Value> {
+    if !f.owned {
+        // Reading stdin: show the output written so far (a prompt).
+        vm.flush_out();
+    }
+    if at {
+        begin_at(vm, name)?;
+        return file::start(vm, &f.shared, name, obj, op, Box::new(finish));
+    }
+    let out = file::run_atomic(vm, &f.shared, name, |c| c.perform(&op))?;
+    finish(vm, out)
+}
+
+/// Decodes what a file read returned.
+fn decode_out(vm: &mut Vm, cfg: &Cfg, out: Out) -> Res<Value> {
+    match out {
+        Out::Bytes(b) => decode(vm, cfg, b),
+        Out::Lines(ls) => {
+            let mut v = Vec::with_capacity(ls.len());
+            for l in ls {
+                v.push(decode(vm, cfg, l)?);
+            }
+            Ok(Value::list(v))
+        }
+        Out::Done => Ok(Value::None),
+    }
+}
+
+fn decode(vm: &mut Vm, cfg: &Cfg, b: Vec<u8>) -> Res<Value> {
+    if !cfg.text {
+        return Ok(Value::bytes(b));
+    }
+    let codec = cfg.enc.codec();
+    let s = if codec != Codec::Latin1 && cfg.errors == "strict" {
+        // Checked as it was read.
+        match String::from_utf8(b) {
+            Ok(s) => s,
+            Err(e) => {
+                let b = e.into_bytes();
+                let obj = Value::bytes(b.clone());
+                decode_bytes(vm, &b, codec, "strict", &obj)?
+            }
+        }
+    } else {
+        decode_bytes(vm, &b, codec, cfg.errors, &Value::None)?
+    };
+    let s = if cfg.newline == Newline::Universal && s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        s
+    };
+    Ok(Value::string(s))
+}
+
+/// Encodes what a text file's `write` got, translating \n as `newline`
+/// asks.
+fn encode(vm: &mut Vm, cfg: &Cfg, s: &Rc<StrObj>) -> Res<Vec<u8>> {
+    let errors = match cfg.errors {
+        "surrogateescape" | "surrogatepass" => "strict",
+        e => e,
+    };
+    let nl = match cfg.newline {
+        Newline::Cr => Some("\r"),
+        Newline::CrLf => Some("\r\n"),
+        _ => None,
+    };
+    match nl {
+        Some(nl) if s.as_str().contains('\n') => {
+            let t = Rc::new(StrObj::new(s.as_str().replace('\n', nl)));
+            encode_str(vm, &t, cfg.enc.codec(), errors)
+        }
+        _ => encode_str(vm, s, cfg.enc.codec(), errors),
+    }
+}
+
 fn s_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
     check_args("read", args, 1, 2)?;
     let n = size_arg(vm, args, kw, "size")?;
     let s = this(&args[0])?;
     readable(vm, s)?;
-    s.read(n)
+    let Some(f) = &s.file else {
+        if at {
+            begin_at(vm, "read")?;
+        }
+        return s.read(n);
+    };
+    let cfg = f.cfg;
+    let obj = Some(args[0].clone());
+    file_op(
+        vm,
+        at,
+        obj,
+        f,
+        "read",
+        Op::Read(count(n)),
+        move |vm, out| decode_out(vm, &cfg, out),
+    )
+}
+
+fn s_read1(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
+    check_args("read1", args, 1, 2)?;
+    let n = size_arg(vm, args, kw, "size")?;
+    let s = this(&args[0])?;
+    readable(vm, s)?;
+    let Some(f) = &s.file else {
+        if at {
+            begin_at(vm, "read1")?;
+        }
+        return s.read(n);
+    };
+    let cfg = f.cfg;
+    let obj = Some(args[0].clone());
+    file_op(
+        vm,
+        at,
+        obj,
+        f,
+        "read1",
+        Op::Read1(count(n)),
+        move |vm, out| decode_out(vm, &cfg, out),
+    )
 }
 
 fn s_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
     check_args("readline", args, 1, 2)?;
     let n = size_arg(vm, args, kw, "size")?;
     let s = this(&args[0])?;
     readable(vm, s)?;
-    s.readline(n)
+    let Some(f) = &s.file else {
+        if at {
+            begin_at(vm, "readline")?;
+        }
+        return s.readline(n);
+    };
+    let cfg = f.cfg;
+    let obj = Some(args[0].clone());
+    file_op(
+        vm,
+        at,
+        obj,
+        f,
+        "readline",
+        Op::Line(count(n)),
+        move |vm, out| decode_out(vm, &cfg, out),
+    )
 }
 
 fn s_readlines(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
     check_args("readlines", args, 1, 2)?;
     let hint = size_arg(vm, args, kw, "hint")?;
     let s = this(&args[0])?;
     readable(vm, s)?;
+    if let Some(f) = &s.file {
+        let cfg = f.cfg;
+        let hint = count(hint).filter(|&h| h > 0);
+        let obj = Some(args[0].clone());
+        return file_op(
+            vm,
+            at,
+            obj,
+            f,
+            "readlines",
+            Op::Lines(hint),
+            move |vm, out| decode_out(vm, &cfg, out),
+        );
+    }
+    if at {
+        begin_at(vm, "readlines")?;
+    }
     let mut out = Vec::new();
     let mut total = 0usize;
     loop {
@@ -685,26 +925,132 @@ fn s_readlines(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         }
         out.push(line);
         total += n;
-        if hint > 0 && total >= hint as usize {
+        // StringIO stops once the total exceeds the hint, BytesIO once it
+        // reaches it.
+        let full = if s.binary {
+            total >= hint as usize
+        } else {
+            total > hint as usize
+        };
+        if hint > 0 && full {
             break;
         }
     }
     Ok(Value::list(out))
 }
 
+/// The bytes a file's `write` sends and the count it returns.
+fn file_bytes(vm: &mut Vm, s: &Stream, f: &FileIo, v: &Value) -> Res<(Vec<u8>, usize)> {
+    if f.cfg.text {
+        let t = text_arg(s.kind, v)?;
+        Ok((encode(vm, &f.cfg, &t)?, t.char_len()))
+    } else {
+        let b = bytes_arg(v)?;
+        let n = b.len();
+        Ok((b, n))
+    }
+}
+
+fn writable(vm: &mut Vm, s: &Stream) -> Res<()> {
+    s.check_open()?;
+    if !s.writable {
+        return Err(unsupported(vm, "not writable"));
+    }
+    Ok(())
+}
+
 fn s_write(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
     check_args("write", args, 2, 2)?;
     let s = this(&args[0])?;
-    let n = s.write_value(vm, &args[1])?;
-    Ok(Value::Int(n as i64))
+    writable(vm, s)?;
+    let Some(f) = &s.file else {
+        if at {
+            begin_at(vm, "write")?;
+        }
+        return Ok(Value::Int(s.write_mem(&args[1])? as i64));
+    };
+    let (bytes, n) = file_bytes(vm, s, f, &args[1])?;
+    let obj = Some(args[0].clone());
+    file_op(vm, at, obj, f, "write", Op::Write(bytes), move |_, _| {
+        Ok(Value::Int(n as i64))
+    })
 }
 
 fn s_writelines(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
     check_args("writelines", args, 2, 2)?;
+    this(&args[0])?.check_open()?;
     let lines = vm.iterate(&args[1])?;
     let s = this(&args[0])?;
+    writable(vm, s)?;
+    let Some(f) = &s.file else {
+        if at {
+            begin_at(vm, "writelines")?;
+        }
+        for l in &lines {
+            s.write_mem(l)?;
+        }
+        return Ok(Value::None);
+    };
+    let mut all = Vec::new();
     for l in &lines {
-        s.write_value(vm, l)?;
+        all.extend(file_bytes(vm, s, f, l)?.0);
+    }
+    let obj = Some(args[0].clone());
+    file_op(vm, at, obj, f, "writelines", Op::Write(all), |_, _| {
+        Ok(Value::None)
+    })
+}
+
+fn s_flush(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
+    let s = this(&args[0])?;
+    s.check_open()?;
+    match &s.file {
+        Some(f) if f.owned => {
+            let obj = Some(args[0].clone());
+            file_op(vm, at, obj, f, "flush", Op::Flush, |_, _| Ok(Value::None))
+        }
+        _ => {
+            if at {
+                begin_at(vm, "flush")?;
+            }
+            Ok(Value::None)
+        }
+    }
+}
+
+fn s_close(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
+    let s = this(&args[0])?;
+    if s.closed.get() {
+        return Ok(Value::None);
+    }
+    if at {
+        begin_at(vm, "close")?;
+    }
+    s.closed.set(true);
+    match &s.file {
+        Some(f) if f.owned && at => {
+            let obj = Some(args[0].clone());
+            let done: file::Finish = Box::new(|_, _| Ok(Value::None));
+            return file::start(vm, &f.shared, "close", obj, Op::Close, done);
+        }
+        Some(f) if f.owned => {
+            f.shared
+                .close()
+                .map_err(|e| file::core_error(vm, e, "close"))?;
+        }
+        Some(_) => {}
+        None => {
+            let empty = if s.binary {
+                Buf::Bin(Vec::new())
+            } else {
+                Buf::Text(Vec::new())
+            };
+            *s.data.borrow_mut() = empty;
+        }
     }
     Ok(Value::None)
 }
@@ -712,7 +1058,7 @@ fn s_writelines(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
 fn s_getvalue(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("getvalue", args, 1, 1)?;
     let s = this(&args[0])?;
-    if !matches!(s.kind, Kind::StringIO | Kind::BytesIO) {
+    if s.file.is_some() {
         return Err(Error::attribute_error(format!(
             "'_io.{}' object has no attribute 'getvalue'",
             s.kind.name()
@@ -726,15 +1072,50 @@ fn s_getvalue(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     })
 }
 
+/// Runs [f] on a file's state (an atomic call).
+fn with_file<R>(
+    vm: &mut Vm,
+    f: &FileIo,
+    name: &str,
+    op: impl FnMut(&mut file::Core) -> Result<R, CoreErr>,
+) -> Res<R> {
+    file::run_atomic(vm, &f.shared, name, op)
+}
+
 fn s_seek(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("seek", args, 2, 3)?;
     let off = vm.index_value(&args[1])?;
     let whence = int_arg(vm, args, kw, 2, "whence")?.unwrap_or(0);
     let s = this(&args[0])?;
     s.check_open()?;
-    if s.sink.borrow().is_some() {
-        return Err(unsupported(vm, "seek on a write-only file"));
+    let Some(f) = &s.file else {
+        return seek_memory(vm, s, off, whence);
+    };
+    if f.cfg.text {
+        match whence {
+            0 if off < 0 => {
+                return Err(Error::value_error(format!("negative seek position {off}")))
+            }
+            1 if off != 0 => return Err(unsupported(vm, "can't do nonzero cur-relative seeks")),
+            2 if off != 0 => return Err(unsupported(vm, "can't do nonzero end-relative seeks")),
+            1 => return s_tell(vm, &args[..1], &[]),
+            0 | 2 => {}
+            _ => {
+                return Err(Error::value_error(format!(
+                    "invalid whence ({whence}, should be 0, 1 or 2)"
+                )))
+            }
+        }
+    } else if !(0..=2).contains(&whence) {
+        return Err(Error::value_error(format!(
+            "whence value {whence} unsupported"
+        )));
     }
+    let p = with_file(vm, f, "seek", |c| c.seek(off, whence as u8))?;
+    Ok(Value::Int(p as i64))
+}
+
+fn seek_memory(vm: &mut Vm, s: &Stream, off: i64, whence: i64) -> Res<Value> {
     let len = s.data.borrow().len() as i64;
     let text = !s.binary;
     let new = match whence {
@@ -763,14 +1144,22 @@ fn s_seek(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(Value::Int(new))
 }
 
-fn s_tell(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+fn illegal_seek(vm: &mut Vm) -> Error {
+    os_error(vm, &std::io::Error::from_raw_os_error(29), None, None)
+}
+
+fn s_tell(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("tell", args, 1, 1)?;
     let s = this(&args[0])?;
     s.check_open()?;
-    if s.sink.borrow().is_some() {
-        return Ok(Value::Int(s.written.get() as i64));
+    let Some(f) = &s.file else {
+        return Ok(Value::Int(s.pos.get() as i64));
+    };
+    if !f.seekable {
+        return Err(illegal_seek(vm));
     }
-    Ok(Value::Int(s.pos.get() as i64))
+    let p = with_file(vm, f, "tell", |c| c.tell_flushed())?;
+    Ok(Value::Int(p as i64))
 }
 
 fn s_truncate(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -778,44 +1167,32 @@ fn s_truncate(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let size = int_arg(vm, args, kw, 1, "size")?;
     let s = this(&args[0])?;
     s.check_open()?;
-    if s.sink.borrow().is_some() {
-        return Err(unsupported(vm, "truncate on a write-only file"));
-    }
-    let n = size.map(|n| n.max(0) as usize).unwrap_or(s.pos.get());
-    let mut data = s.data.borrow_mut();
-    match &mut *data {
-        Buf::Text(t) => t.truncate(n),
-        Buf::Bin(b) => b.truncate(n),
-    }
-    s.dirty.set(true);
-    Ok(Value::Int(n as i64))
-}
-
-fn s_close(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    let s = this(&args[0])?;
-    if !s.closed.get() {
-        let r = s.flush_inner();
-        s.sink.borrow_mut().take();
-        s.closed.set(true);
-        if matches!(s.kind, Kind::StringIO | Kind::BytesIO) {
-            let empty = if s.binary {
-                Buf::Bin(Vec::new())
-            } else {
-                Buf::Text(Vec::new())
-            };
-            *s.data.borrow_mut() = empty;
+    let Some(f) = &s.file else {
+        let n = size.map(|n| n.max(0) as usize).unwrap_or(s.pos.get());
+        let mut data = s.data.borrow_mut();
+        match &mut *data {
+            Buf::Text(t) => t.truncate(n),
+            Buf::Bin(b) => b.truncate(n),
         }
-        r.map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
+        return Ok(Value::Int(n as i64));
+    };
+    if !s.writable {
+        return Err(unsupported(vm, "truncate"));
     }
-    Ok(Value::None)
-}
-
-fn s_flush(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    let s = this(&args[0])?;
-    s.check_open()?;
-    s.flush_inner()
-        .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
-    Ok(Value::None)
+    let size = match size.map(u64::try_from) {
+        Some(Err(_)) => {
+            return Err(os_error(
+                vm,
+                &std::io::Error::from_raw_os_error(22),
+                None,
+                None,
+            ))
+        }
+        Some(Ok(n)) => Some(n),
+        None => None,
+    };
+    let n = with_file(vm, f, "truncate", |c| c.truncate(size))?;
+    Ok(Value::Int(n as i64))
 }
 
 fn s_readable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -833,16 +1210,22 @@ fn s_writable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 fn s_seekable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    Ok(Value::Bool(s.sink.borrow().is_none()))
+    Ok(Value::Bool(s.file.as_ref().is_none_or(|f| f.seekable)))
 }
 
-fn s_false(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    this(&args[0])?.check_open()?;
-    Ok(Value::Bool(false))
+fn s_isatty(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let s = this(&args[0])?;
+    s.check_open()?;
+    Ok(Value::Bool(s.file.as_ref().is_some_and(|f| f.tty)))
 }
 
-fn s_fileno(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Err(unsupported(vm, "fileno"))
+fn s_fileno(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let s = this(&args[0])?;
+    s.check_open()?;
+    match &s.file {
+        Some(f) => Ok(Value::Int(f.fd as i64)),
+        None => Err(unsupported(vm, "fileno")),
+    }
 }
 
 fn s_enter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -864,66 +1247,108 @@ fn s_next(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 }
 
 // ---------------------------------------------------------------------
-// open().
+// open() and input().
 
-fn decode_text(vm: &mut Vm, bytes: Vec<u8>, encoding: &str, translate: bool) -> Res<Vec<char>> {
-    let enc = encoding.to_ascii_lowercase().replace('_', "-");
-    let text: String = match enc.as_str() {
-        "latin-1" | "latin1" | "iso-8859-1" | "iso8859-1" => {
-            bytes.iter().map(|&b| b as char).collect()
-        }
-        _ => match String::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                let pos = e.utf8_error().valid_up_to();
-                let b = e.as_bytes().get(pos).copied().unwrap_or(0);
-                let why = if e.utf8_error().error_len().is_none() {
-                    "unexpected end of data"
-                } else if (0x80..0xc0).contains(&b) {
-                    "invalid start byte"
-                } else {
-                    "invalid continuation byte"
-                };
-                let _ = vm;
-                return Err(Error::new(
-                    ExcType::UnicodeDecodeError,
-                    format!("'utf-8' codec can't decode byte {b:#04x} in position {pos}: {why}"),
-                ));
-            }
-        },
-    };
-    let text = if enc == "utf-8-sig" {
-        text.strip_prefix('\u{feff}')
-            .map(|s| s.to_string())
-            .unwrap_or(text)
-    } else {
-        text
-    };
-    let mut out: Vec<char> = Vec::with_capacity(text.len());
-    let mut it = text.chars().peekable();
-    while let Some(c) = it.next() {
-        if translate && c == '\r' {
-            if it.peek() == Some(&'\n') {
-                it.next();
-            }
-            out.push('\n');
-        } else {
-            out.push(c);
-        }
-    }
-    Ok(out)
+/// The file argument of `open()`, rebuilt for the stream's `name` and
+/// for errors (a job carries it across threads).
+#[derive(Clone)]
+enum NameArg {
+    Str(String),
+    Bytes(Vec<u8>),
 }
 
-pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+impl NameArg {
+    fn value(&self) -> Value {
+        match self {
+            NameArg::Str(s) => Value::str(s),
+            NameArg::Bytes(b) => Value::bytes(b.clone()),
+        }
+    }
+}
+
+/// A checked `open()` call, ready to run on any thread.
+struct OpenReq {
+    path: std::path::PathBuf,
+    name: NameArg,
+    mode: String,
+    kind: Kind,
+    read: bool,
+    write: bool,
+    append: bool,
+    create_new: bool,
+    plus: bool,
+    cfg: Cfg,
+    encoding: String,
+}
+
+struct Opened {
+    file: std::fs::File,
+    pos: u64,
+    seekable: bool,
+    tty: bool,
+    fd: i32,
+}
+
+fn parse_encoding(name: &str) -> Res<Enc> {
+    let n = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    if n == "utf-8-sig" || n == "utf8-sig" {
+        return Ok(Enc::Utf8Sig);
+    }
+    Ok(match lookup_codec(name)? {
+        Codec::Utf8 => Enc::Utf8,
+        Codec::Ascii => Enc::Ascii,
+        Codec::Latin1 => Enc::Latin1,
+    })
+}
+
+fn errors_name(s: &str) -> Res<&'static str> {
+    const KNOWN: [&str; 8] = [
+        "strict",
+        "ignore",
+        "replace",
+        "backslashreplace",
+        "surrogateescape",
+        "surrogatepass",
+        "xmlcharrefreplace",
+        "namereplace",
+    ];
+    KNOWN
+        .iter()
+        .find(|k| **k == s)
+        .copied()
+        .ok_or_else(|| unknown_handler(s))
+}
+
+fn str_opt(args: &[Value], kw: &[(Sym, Value)], i: usize, name: &str) -> Res<Option<String>> {
+    match opt_arg(args, kw, i, name) {
+        Some(Value::Str(s)) => Ok(Some(s.as_str().to_string())),
+        Some(other) => Err(Error::type_error(format!(
+            "open() argument '{name}' must be str or None, not {}",
+            other.type_name()
+        ))),
+        None => Ok(None),
+    }
+}
+
+fn parse_open(args: &[Value], kw: &[(Sym, Value)]) -> Res<OpenReq> {
     check_args("open", args, 1, 8)?;
     let Some(file) = arg_or_kw(args, kw, 0, "file").cloned() else {
         return Err(Error::type_error(
             "open() missing required argument 'file' (pos 1)",
         ));
     };
-    let path = match &file {
-        Value::Str(s) => s.as_str().to_string(),
-        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+    let (path, name) = match &file {
+        Value::Str(s) => (
+            std::path::PathBuf::from(s.as_str()),
+            NameArg::Str(s.as_str().to_string()),
+        ),
+        Value::Bytes(b) => {
+            use std::os::unix::ffi::OsStrExt;
+            (
+                std::path::PathBuf::from(std::ffi::OsStr::from_bytes(b)),
+                NameArg::Bytes(b.to_vec()),
+            )
+        }
         other => {
             return Err(Error::type_error(format!(
                 "expected str, bytes or os.PathLike object, not {}",
@@ -941,21 +1366,9 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
             )))
         }
     };
-    let encoding = match opt_arg(args, kw, 3, "encoding") {
-        Some(Value::Str(s)) => Some(s.as_str().to_string()),
-        Some(other) => {
-            return Err(Error::type_error(format!(
-                "open() argument 'encoding' must be str or None, not {}",
-                other.type_name()
-            )))
-        }
-        None => None,
-    };
-    let newline = match opt_arg(args, kw, 5, "newline") {
-        Some(Value::Str(s)) => Some(s.as_str().to_string()),
-        _ => None,
-    };
-    let _ = kwarg(kw, "errors");
+    let encoding = str_opt(args, kw, 3, "encoding")?;
+    let errors = str_opt(args, kw, 4, "errors")?;
+    let newline = str_opt(args, kw, 5, "newline")?;
     // Validate the mode as CPython does.
     let mut counts = [0usize; 7];
     for c in mode.chars() {
@@ -986,97 +1399,199 @@ pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Val
         return Err(Error::value_error(format!("invalid mode: '{mode}'")));
     }
     let binary = counts[5] == 1;
-    if binary && encoding.is_some() {
-        return Err(Error::value_error(
-            "binary mode doesn't take an encoding argument",
-        ));
+    if binary {
+        let bad = if encoding.is_some() {
+            Some("an encoding")
+        } else if errors.is_some() {
+            Some("an errors")
+        } else if newline.is_some() {
+            Some("a newline")
+        } else {
+            None
+        };
+        if let Some(what) = bad {
+            return Err(Error::value_error(format!(
+                "binary mode doesn't take {what} argument"
+            )));
+        }
     }
     let plus = counts[4] == 1;
-    let (r, w, a, x) = (
-        counts[0] == 1,
-        counts[1] == 1,
-        counts[2] == 1,
-        counts[3] == 1,
-    );
-    let encoding_name = encoding.clone().unwrap_or_else(|| "UTF-8".to_string());
-    let fail = |vm: &mut Vm, e: std::io::Error| os_error(vm, &e, Some(&file), None);
-    if std::path::Path::new(&path).is_dir() {
-        return Err(os_error_from(vm, 21, "Is a directory", Some(&file), None));
-    }
+    let (read, append, create_new) = (counts[0] == 1, counts[2] == 1, counts[3] == 1);
+    let nl = match newline.as_deref() {
+        None => Newline::Universal,
+        Some("") => Newline::Untranslated,
+        Some("\n") => Newline::Lf,
+        Some("\r") => Newline::Cr,
+        Some("\r\n") => Newline::CrLf,
+        Some(other) => {
+            return Err(Error::value_error(format!(
+                "illegal newline value: {other}"
+            )))
+        }
+    };
+    let cfg = if binary {
+        Cfg::binary()
+    } else {
+        Cfg {
+            text: true,
+            enc: parse_encoding(encoding.as_deref().unwrap_or("utf-8"))?,
+            newline: nl,
+            errors: errors_name(errors.as_deref().unwrap_or("strict"))?,
+        }
+    };
     let kind = if !binary {
         Kind::Text
     } else if plus {
         Kind::Random
-    } else if r {
+    } else if read {
         Kind::Reader
     } else {
         Kind::Writer
     };
-    let mut stream = new_stream(
-        vm,
+    Ok(OpenReq {
+        path,
+        name,
+        mode,
         kind,
-        if binary {
-            Buf::Bin(Vec::new())
-        } else {
-            Buf::Text(Vec::new())
-        },
-    );
-    stream.binary = binary;
-    stream.name = file.clone();
-    stream.mode = mode.clone();
-    stream.encoding = encoding_name.clone();
-    stream.readable = r || plus;
-    stream.writable = w || a || x || plus;
-    let translate = !binary && newline.is_none();
-    let load = |vm: &mut Vm, bytes: Vec<u8>| -> Res<Buf> {
-        Ok(if binary {
-            Buf::Bin(bytes)
-        } else {
-            Buf::Text(decode_text(vm, bytes, &encoding_name, translate)?)
-        })
-    };
-    if r {
-        let bytes = std::fs::read(&path).map_err(|e| fail(vm, e))?;
-        *stream.data.borrow_mut() = load(vm, bytes)?;
-        if plus {
-            stream.path = Some(path);
-        }
-    } else if !plus {
-        let mut oo = std::fs::OpenOptions::new();
-        if a {
-            oo.append(true).create(true);
-        } else if x {
-            oo.write(true).create_new(true);
-        } else {
-            oo.write(true).create(true).truncate(true);
-        }
-        let f = oo.open(&path).map_err(|e| fail(vm, e))?;
-        let start = if a {
-            f.metadata().map(|m| m.len() as usize).unwrap_or(0)
-        } else {
-            0
-        };
-        stream.written.set(start);
-        *stream.sink.borrow_mut() = Some(std::io::BufWriter::new(f));
-    } else {
-        // w+, a+, x+: create as the mode says, then edit in memory.
-        let mut oo = std::fs::OpenOptions::new();
-        if a {
-            oo.append(true).create(true);
-        } else if x {
-            oo.write(true).create_new(true);
-        } else {
-            oo.write(true).create(true).truncate(true);
-        }
-        oo.open(&path).map_err(|e| fail(vm, e))?;
-        if a {
-            let bytes = std::fs::read(&path).map_err(|e| fail(vm, e))?;
-            let buf = load(vm, bytes)?;
-            stream.pos.set(buf.len());
-            *stream.data.borrow_mut() = buf;
-            stream.append = true;
-        }
-        stream.path = Some(path);
+        read,
+        write: counts[1] == 1,
+        append,
+        create_new,
+        plus,
+        cfg,
+        encoding: encoding.unwrap_or_else(|| "UTF-8".to_string()),
+    })
+}
+
+/// The blocking part of `open()` (a worker runs it for `open@`).
+fn open_file(q: &OpenReq) -> std::io::Result<Opened> {
+    use std::io::{IsTerminal, Seek};
+    use std::os::fd::AsRawFd;
+    if q.path.is_dir() {
+        return Err(std::io::Error::from_raw_os_error(21));
     }
-    Ok(Value::object(stream))
+    let mut oo = std::fs::OpenOptions::new();
+    if q.read {
+        oo.read(true).write(q.plus);
+    } else {
+        oo.read(q.plus);
+        if q.append {
+            oo.append(true).create(true);
+        } else if q.create_new {
+            oo.write(true).create_new(true);
+        } else {
+            oo.write(true).create(true).truncate(true);
+        }
+    }
+    let mut file = oo.open(&q.path)?;
+    let seekable = file.stream_position().is_ok();
+    let pos = if q.append && seekable {
+        file.seek(std::io::SeekFrom::End(0))?
+    } else {
+        0
+    };
+    Ok(Opened {
+        tty: file.is_terminal(),
+        fd: file.as_raw_fd(),
+        file,
+        pos,
+        seekable,
+    })
+}
+
+fn make_stream(vm: &mut Vm, q: &OpenReq, o: Opened) -> Value {
+    let empty = if q.cfg.text {
+        Buf::Text(Vec::new())
+    } else {
+        Buf::Bin(Vec::new())
+    };
+    let mut s = new_stream(vm, q.kind, empty);
+    s.name = q.name.value();
+    s.mode = q.mode.clone();
+    s.encoding = q.encoding.clone();
+    s.readable = q.read || q.plus;
+    s.writable = q.write || q.append || q.create_new || q.plus;
+    let core = file::Core::new(Handle::File(o.file), q.cfg, o.pos, q.append);
+    s.file = Some(FileIo {
+        shared: Shared::new(core),
+        cfg: q.cfg,
+        owned: true,
+        seekable: o.seekable,
+        tty: o.tty,
+        fd: o.fd,
+    });
+    Value::object(s)
+}
+
+/// `open(file, mode='r', buffering=-1, encoding=None, errors=None,
+/// newline=None)`; `open@(...)` opens on a worker thread (a FIFO's open
+/// waits for the other end).
+pub fn builtin_open(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
+    let q = parse_open(args, kw)?;
+    if !at {
+        let o = open_file(&q).map_err(|e| os_error(vm, &e, Some(&q.name.value()), None))?;
+        return Ok(make_stream(vm, &q, o));
+    }
+    begin_at(vm, "open")?;
+    let job: crate::runtime::io::registry::Job = Box::new(move || {
+        let r = open_file(&q);
+        Box::new(move |vm: &mut Vm| match r {
+            Ok(o) => Wake::Handoff(make_stream(vm, &q, o)),
+            Err(e) => {
+                let err = os_error(vm, &e, Some(&q.name.value()), None);
+                wake_error(vm, err)
+            }
+        })
+    });
+    Err(vm.park_job("open", None, job))
+}
+
+/// `input(prompt)`: a line of `sys.stdin` without its newline;
+/// `input@(prompt)` lets other threads run while it waits.
+pub fn builtin_input(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    let at = take_at(vm);
+    check_args("input", args, 0, 1)?;
+    if let Some(p) = args.first() {
+        let s = vm.to_str(p)?;
+        vm.write_out(&s);
+    }
+    vm.flush_out();
+    let stdin = match vm.import_module("sys")? {
+        Value::Module(m) => m.get_str("stdin").filter(|v| !v.is_none()),
+        _ => None,
+    };
+    let Some(stdin) = stdin else {
+        return Err(Error::runtime_error("input(): lost sys.stdin"));
+    };
+    if let Some(s) = downcast::<Stream>(&stdin) {
+        if let Some(f) = &s.file {
+            readable(vm, s)?;
+            let cfg = f.cfg;
+            let obj = Some(stdin.clone());
+            return file_op(vm, at, obj, f, "input", Op::Line(None), move |vm, out| {
+                let line = decode_out(vm, &cfg, out)?;
+                input_line(line)
+            });
+        }
+    }
+    // A script's own sys.stdin (a StringIO...): read it atomically.
+    if at {
+        begin_at(vm, "input")?;
+    }
+    let line = vm.call_method(&stdin, "readline", &[])?;
+    input_line(line)
+}
+
+fn input_line(line: Value) -> Res<Value> {
+    match &line {
+        Value::Str(s) if s.as_str().is_empty() => {
+            Err(Error::new(ExcType::EOFError, "EOF when reading a line"))
+        }
+        Value::Str(s) => match s.as_str().strip_suffix('\n') {
+            Some(t) => Ok(Value::str(t)),
+            None => Ok(line),
+        },
+        _ => Ok(line),
+    }
 }

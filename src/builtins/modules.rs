@@ -77,80 +77,6 @@ fn stream_write(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     Ok(Value::Int(s.chars().count() as i64))
 }
 
-/// `sys.stdin`: line-oriented reads of the process's standard input.
-pub struct StdIn;
-
-impl NativeObject for StdIn {
-    fn type_name(&self) -> &str {
-        "TextIOWrapper"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-    fn class(&self, vm: &Vm) -> Option<Rc<ClassObj>> {
-        match vm.modules.get("sys") {
-            Some(Value::Module(m)) => match m.get_str("_StdIn") {
-                Some(Value::Class(c)) => Some(c),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-    fn is_iterator(&self) -> bool {
-        true
-    }
-    fn next(&self, vm: &mut Vm) -> Res<Option<Value>> {
-        let line = read_stdin_line(vm)?;
-        Ok(if line.is_empty() {
-            None
-        } else {
-            Some(Value::string(line))
-        })
-    }
-}
-
-/// One line of stdin including its newline ("" at end of input).
-pub fn read_stdin_line(vm: &mut Vm) -> Res<String> {
-    use std::io::BufRead;
-    vm.flush_out();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(_) => Ok(line),
-        Err(e) => Err(Error::new(ExcType::OSError, e.to_string())),
-    }
-}
-
-fn stdin_readline(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::string(read_stdin_line(vm)?))
-}
-
-fn stdin_read(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    use std::io::Read;
-    vm.flush_out();
-    let mut s = String::new();
-    std::io::stdin()
-        .lock()
-        .read_to_string(&mut s)
-        .map_err(|e| Error::new(ExcType::OSError, e.to_string()))?;
-    Ok(Value::string(s))
-}
-
-fn stdin_readlines(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    let mut out = Vec::new();
-    loop {
-        let line = read_stdin_line(vm)?;
-        if line.is_empty() {
-            break;
-        }
-        out.push(Value::string(line));
-    }
-    Ok(Value::list(out))
-}
-
-fn stdin_iter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(args[0].clone())
-}
-
 fn stream_flush(vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     vm.flush_out();
     Ok(Value::None)
@@ -228,19 +154,11 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     super::add_method(vm, &stream, "write", stream_write);
     super::add_method(vm, &stream, "flush", stream_flush);
     m.set_str("_StdStream", Value::Class(stream));
-    let stdin_cls = crate::vm::types::new_class(
-        "TextIOWrapper",
-        vec![vm.types.object.clone()],
-        Builtin::Object,
-        true,
-    );
-    super::add_method(vm, &stdin_cls, "readline", stdin_readline);
-    super::add_method(vm, &stdin_cls, "read", stdin_read);
-    super::add_method(vm, &stdin_cls, "readlines", stdin_readlines);
-    super::add_method(vm, &stdin_cls, "__iter__", stdin_iter);
-    m.set_str("_StdIn", Value::Class(stdin_cls));
-    m.set_str("stdin", Value::object(StdIn));
-    m.set_str("__stdin__", Value::object(StdIn));
+    // A buffered text stream whose read@/readline@ wait on a worker
+    // thread, so other micro-threads run meanwhile.
+    let stdin = super::mod_io::stdin_stream(vm);
+    m.set_str("stdin", stdin.clone());
+    m.set_str("__stdin__", stdin);
     m.set_str("stdout", Value::object(StdStream { err: false }));
     m.set_str("stderr", Value::object(StdStream { err: true }));
     m.set_str("__stdout__", Value::object(StdStream { err: false }));

@@ -8,8 +8,11 @@
 //! interruption removes the operation from its slot.
 
 pub mod addr;
+pub mod file;
+pub mod process;
 pub mod registry;
 pub mod tcp;
+pub mod udp;
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -26,6 +29,8 @@ use crate::vm::Vm;
 pub fn install(vm: &mut Vm, m: &Rc<ModuleObj>) {
     addr::install(vm, m);
     tcp::install(vm, m);
+    udp::install(vm, m);
+    process::install(vm, m);
 }
 
 /// The registry slots an I/O object parks threads on (for cancelling a
@@ -37,11 +42,18 @@ fn slots_of(obj: &Value) -> Vec<usize> {
     if let Some(l) = downcast::<tcp::TcpListen>(obj) {
         return l.slots();
     }
+    if let Some(u) = downcast::<udp::Udp>(obj) {
+        return u.slot().into_iter().collect();
+    }
+    if let Some(p) = downcast::<process::Proc>(obj) {
+        return p.slots();
+    }
     Vec::new()
 }
 
 /// Removes what thread [tid] parked on [obj] (its wait was interrupted).
 pub fn cancel_wait(obj: &Value, tid: Tid) {
+    crate::builtins::mod_io::cancel_wait(obj, tid);
     for slot in slots_of(obj) {
         registry::cancel(slot, tid);
     }

@@ -19,8 +19,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::os::fd::{AsRawFd, RawFd};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
 use mio::event::Source;
@@ -87,13 +86,21 @@ struct Done {
     completion: Completion,
 }
 
-/// Jobs handed to the worker threads, and their results.
+/// Jobs waiting for a worker, and the workers waiting for a job, under
+/// one lock: a job is handed to an idle worker only if that worker is not
+/// already promised to an earlier job, so two jobs that depend on each
+/// other (a FIFO's reader and writer) never queue behind one another.
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<(Tid, u64, Job)>,
+    idle: usize,
+}
+
+/// The worker threads that run blocking jobs, and their results.
 struct Pool {
-    send: mpsc::Sender<(Tid, u64, Job)>,
-    recv: Arc<Mutex<mpsc::Receiver<(Tid, u64, Job)>>>,
+    queue: Arc<(Mutex<Queue>, Condvar)>,
     done: Arc<Mutex<Vec<Done>>>,
     workers: usize,
-    idle: Arc<Mutex<usize>>,
 }
 
 struct Registry {
@@ -171,15 +178,10 @@ impl Registry {
     }
 
     fn pool(&mut self) -> &mut Pool {
-        self.pool.get_or_insert_with(|| {
-            let (send, recv) = mpsc::channel();
-            Pool {
-                send,
-                recv: Arc::new(Mutex::new(recv)),
-                done: Arc::new(Mutex::new(Vec::new())),
-                workers: 0,
-                idle: Arc::new(Mutex::new(0)),
-            }
+        self.pool.get_or_insert_with(|| Pool {
+            queue: Arc::new((Mutex::new(Queue::default()), Condvar::new())),
+            done: Arc::new(Mutex::new(Vec::new())),
+            workers: 0,
         })
     }
 }
@@ -226,7 +228,9 @@ fn interest(write: bool) -> Interest {
 /// Changes whether [slot] (registered for [src]) reports writability.
 pub fn watch_writable(slot: usize, src: &mut dyn Source, write: bool) -> std::io::Result<()> {
     with(|r| match &r.poll {
-        Some(poll) => poll.registry().reregister(src, Token(slot), interest(write)),
+        Some(poll) => poll
+            .registry()
+            .reregister(src, Token(slot), interest(write)),
         None => Err(std::io::Error::other("the poll loop is unavailable")),
     })
     .unwrap_or_else(|| Err(std::io::Error::other("the poll loop is busy")))
@@ -267,7 +271,12 @@ pub fn set_drained(slot: usize) {
 
 /// True if nothing arrived on [slot] since [set_drained].
 pub fn is_drained(slot: usize) -> bool {
-    with(|r| r.slots.get(slot).is_some_and(|s| s.drained && !s.read_closed)).unwrap_or(false)
+    with(|r| {
+        r.slots
+            .get(slot)
+            .is_some_and(|s| s.drained && !s.read_closed)
+    })
+    .unwrap_or(false)
 }
 
 /// Parks an operation on [slot] until it is ready for [dir].
@@ -334,53 +343,60 @@ pub fn busy() -> bool {
 /// completion.
 pub fn submit(tid: Tid, token: u64, job: Job) {
     let waker = with(|r| r.waker.clone()).flatten();
-    let ok = with(|r| {
+    let taken = with(|r| {
         r.jobs_out += 1;
         let pool = r.pool();
-        let spawn = {
-            let idle = pool.idle.lock().map(|i| *i).unwrap_or(0);
-            idle == 0 && pool.workers < MAX_WORKERS
-        };
-        if pool.send.send((tid, token, job)).is_err() {
+        let (lock, ready) = &*pool.queue;
+        let Ok(mut q) = lock.lock() else {
             return false;
+        };
+        q.jobs.push_back((tid, token, job));
+        // Enough idle workers for every queued job: wake one. Otherwise
+        // start another worker (up to the limit) rather than queue.
+        let spawn = q.idle < q.jobs.len() && pool.workers < MAX_WORKERS;
+        drop(q);
+        if !spawn {
+            ready.notify_one();
+            return true;
         }
-        if spawn {
+        let queue = pool.queue.clone();
+        let done = pool.done.clone();
+        let started = std::thread::Builder::new()
+            .name("con-io".into())
+            .spawn(move || worker(queue, done, waker));
+        if started.is_ok() {
             pool.workers += 1;
-            let recv = pool.recv.clone();
-            let done = pool.done.clone();
-            let idle = pool.idle.clone();
-            let waker = waker.clone();
-            let started = std::thread::Builder::new()
-                .name("con-io".into())
-                .spawn(move || worker(recv, done, idle, waker));
-            if started.is_err() {
-                pool.workers -= 1;
-                return pool.workers > 0;
-            }
         }
-        true
+        pool.workers > 0
     });
-    if ok != Some(true) {
-        // No worker could take it: nothing will complete the job.
+    if taken != Some(true) {
+        // No worker can run it: nothing will complete the job.
         with(|r| r.jobs_out -= 1);
     }
 }
 
 fn worker(
-    recv: Arc<Mutex<mpsc::Receiver<(Tid, u64, Job)>>>,
+    queue: Arc<(Mutex<Queue>, Condvar)>,
     done: Arc<Mutex<Vec<Done>>>,
-    idle: Arc<Mutex<usize>>,
     waker: Option<Arc<Waker>>,
 ) {
+    let (lock, ready) = &*queue;
     loop {
-        if let Ok(mut i) = idle.lock() {
-            *i += 1;
-        }
-        let next = recv.lock().ok().and_then(|r| r.recv().ok());
-        if let Ok(mut i) = idle.lock() {
-            *i = i.saturating_sub(1);
-        }
-        let Some((tid, token, job)) = next else { return };
+        let next = {
+            let Ok(mut q) = lock.lock() else { return };
+            loop {
+                if let Some(job) = q.jobs.pop_front() {
+                    break job;
+                }
+                q.idle += 1;
+                q = match ready.wait(q) {
+                    Ok(q) => q,
+                    Err(_) => return,
+                };
+                q.idle -= 1;
+            }
+        };
+        let (tid, token, job) = next;
         let completion = job();
         if let Ok(mut d) = done.lock() {
             d.push(Done {
@@ -434,11 +450,9 @@ pub fn poll(timeout: Option<Duration>) -> Ready {
                             s.read_closed |= bad;
                         }
                     }
-                    ready.slots.push((
-                        slot,
-                        e.is_readable() || bad,
-                        e.is_writable() || bad,
-                    ));
+                    ready
+                        .slots
+                        .push((slot, e.is_readable() || bad, e.is_writable() || bad));
                 }
             }
         }
