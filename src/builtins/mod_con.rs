@@ -280,6 +280,11 @@ fn timeout_enter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     let t = downcast::<Timeout>(&args[0]).ok_or_else(|| Error::type_error("timeout expected"))?;
     let at = Vm::deadline_after(t.seconds, "timeout")?;
     let depth = vm.frames.len().saturating_sub(1) as u32;
+    let generator = vm
+        .frames
+        .last()
+        .and_then(|f| f.generator.as_ref())
+        .map_or(0, |g| Rc::as_ptr(g) as usize);
     let Some(s) = vm.sched.as_mut() else {
         return Err(Error::runtime_error(
             "timeout() needs a running scheduler (inside con.bootstrap)",
@@ -291,7 +296,9 @@ fn timeout_enter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
         tid,
         serial,
         target: Target::new(depth, s.new_scope()),
+        generator,
         armed: Cell::new(true),
+        rechecking: Cell::new(false),
         fired: Cell::new(false),
     });
     s.add_timer(at, TimerKind::Timeout(scope.clone()));

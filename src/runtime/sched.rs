@@ -26,8 +26,15 @@ pub struct TimeoutScope {
     pub tid: Tid,
     pub serial: u32,
     pub target: Target,
+    /// The generator whose frame holds the block (0: an ordinary frame).
+    /// While that generator is suspended the block is not running, so
+    /// the deadline waits until it runs again.
+    pub generator: usize,
     /// Armed, then fired or cancelled.
     pub armed: std::cell::Cell<bool>,
+    /// Past its deadline, waiting for its generator to run again: such a
+    /// timer alone cannot end a deadlock.
+    pub rechecking: std::cell::Cell<bool>,
     pub fired: std::cell::Cell<bool>,
 }
 
@@ -327,7 +334,11 @@ impl Vm {
                 .timers
                 .peek()
                 .map(|Reverse(t)| t.at.saturating_duration_since(Instant::now()));
-            if timeout.is_some() || registry::busy() {
+            let wakes = s.timers.iter().any(|Reverse(t)| match &t.kind {
+                TimerKind::Timeout(scope) => scope.armed.get() && !scope.rechecking.get(),
+                TimerKind::Sleep(..) => true,
+            });
+            if wakes || registry::busy() {
                 s.round = 0;
                 self.poll_io(timeout);
                 continue;
@@ -396,16 +407,28 @@ impl Vm {
                     self.wake(tid, token, Wake::Value(Value::None));
                 }
                 TimerKind::Timeout(scope) => {
-                    scope.armed.set(false);
-                    let alive = self
-                        .sched
-                        .as_ref()
-                        .and_then(|s| s.thread(scope.tid))
-                        .is_some_and(|t| t.serial == scope.serial);
-                    if alive {
-                        scope.fired.set(true);
-                        self.interrupt_thread(scope.tid, scope.target);
+                    let Some(s) = self.sched.as_mut() else { return };
+                    let Some(t) = s.thread(scope.tid).filter(|t| t.serial == scope.serial) else {
+                        scope.armed.set(false);
+                        continue;
+                    };
+                    if scope.generator != 0 {
+                        let running = t
+                            .frames
+                            .get(scope.target.depth() as usize)
+                            .and_then(|f| f.generator.as_ref())
+                            .is_some_and(|g| Rc::as_ptr(g) as usize == scope.generator);
+                        if !running {
+                            // Suspended at a yield: look again shortly.
+                            scope.rechecking.set(true);
+                            let again = now + Duration::from_millis(10);
+                            s.add_timer(again, TimerKind::Timeout(scope));
+                            continue;
+                        }
                     }
+                    scope.armed.set(false);
+                    scope.fired.set(true);
+                    self.interrupt_thread(scope.tid, scope.target);
                 }
             }
         }
