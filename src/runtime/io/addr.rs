@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use crate::builtins::stdlib_data::native_class;
 use crate::builtins::{add_attr, add_fn, check_args};
-use crate::vm::error::{Error, Res};
 use crate::runtime::Wake;
+use crate::vm::error::{Error, Res};
 use crate::vm::object::*;
 use crate::vm::value::*;
 use crate::vm::Vm;

@@ -87,7 +87,12 @@ impl Vm {
 
     /// Runs a blocking job on a worker thread while the running thread is
     /// parked; the job's completion gives what the thread wakes with.
-    pub fn park_job(&mut self, what: &'static str, obj: Option<Value>, job: registry::Job) -> Error {
+    pub fn park_job(
+        &mut self,
+        what: &'static str,
+        obj: Option<Value>,
+        job: registry::Job,
+    ) -> Error {
         let (tid, token) = self.park(what, obj);
         registry::submit(tid, token, job);
         Error::Suspend

@@ -557,7 +557,9 @@ impl TcpListen {
         if shed {
             let now = Instant::now();
             let report = LAST_SHED.with(|t| {
-                let due = t.get().is_none_or(|at| now.duration_since(at).as_secs() >= 1);
+                let due = t
+                    .get()
+                    .is_none_or(|at| now.duration_since(at).as_secs() >= 1);
                 if due {
                     t.set(Some(now));
                 }
@@ -655,7 +657,11 @@ fn this_listener<'a>(v: &'a Value, what: &str) -> Res<&'a TcpListen> {
 /// so the same port can be used on both families).
 fn listen_on(a: SocketAddr, backlog: i32) -> std::io::Result<TcpListener> {
     use socket2::{Domain, Socket, Type};
-    let domain = if a.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let domain = if a.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
     let s = Socket::new(domain, Type::STREAM, None)?;
     s.set_reuse_address(true)?;
     if a.is_ipv6() {
