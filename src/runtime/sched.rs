@@ -540,6 +540,21 @@ impl Vm {
                     self.handle_error(e, 0, false)?;
                 }
             }
+            Wake::Retry(r) => {
+                let Retry { mut op, again } = *r;
+                return match op(self) {
+                    Some(wake) => self.resume_thread(wake),
+                    None => {
+                        let super::io::registry::Again {
+                            what,
+                            obj,
+                            slot,
+                            dir,
+                        } = again;
+                        Err(self.park_io_retry(what, &obj, slot, dir, op))
+                    }
+                };
+            }
             Wake::Continue | Wake::Parked(_) => {}
         }
         if self.frames.is_empty() {
@@ -761,7 +776,8 @@ impl Vm {
                 | Wake::StartKw(_)
                 | Wake::Value(_)
                 | Wake::Continue
-                | Wake::Parked(_) => true,
+                | Wake::Parked(_)
+                | Wake::Retry(_) => true,
                 Wake::Handoff(_) | Wake::Rejoin | Wake::Throw(_) => {
                     t.set_pending(Some(target));
                     false

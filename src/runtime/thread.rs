@@ -39,6 +39,14 @@ pub enum Wake {
     /// Not a wake: the thread is parked, waiting on this object (None if
     /// there is none to show).
     Parked(Value),
+    /// Its descriptor is ready: run the I/O operation now, then go on as
+    /// it says (or park again if it still would block).
+    Retry(Box<Retry>),
+}
+
+pub struct Retry {
+    pub op: crate::runtime::io::registry::IoOp,
+    pub again: crate::runtime::io::registry::Again,
 }
 
 pub struct StartCall {

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use registry::{Dir, IoOp, Waiting};
 
+use crate::runtime::thread::Retry;
 use crate::runtime::{Tid, Wake};
 use crate::vm::error::Error;
 use crate::vm::object::{downcast, ModuleObj};
@@ -79,9 +80,43 @@ impl Vm {
                     tid,
                     token,
                     op: make_op(),
+                    again: None,
                 },
             );
         }
+        Error::Suspend
+    }
+
+    /// Parks the running thread on [slot] like `park_io`, but when the
+    /// descriptor becomes ready the thread is only woken, and runs [op]
+    /// itself in its turn. A server's threads then each read and reply in
+    /// turn, as a callback loop would, instead of every read of a batch
+    /// happening before the first reply.
+    pub fn park_io_retry(
+        &mut self,
+        what: &'static str,
+        obj: &Value,
+        slot: usize,
+        dir: Dir,
+        op: IoOp,
+    ) -> Error {
+        let (tid, token) = self.park(what, Some(obj.clone()));
+        let again = Some(registry::Again {
+            what,
+            obj: obj.clone(),
+            slot,
+            dir,
+        });
+        registry::park(
+            slot,
+            dir,
+            Waiting {
+                tid,
+                token,
+                op,
+                again,
+            },
+        );
         Error::Suspend
     }
 
@@ -123,6 +158,11 @@ impl Vm {
     fn complete_parked(&mut self, slot: usize, dir: Dir) {
         while let Some(mut w) = registry::take_first(slot, dir) {
             if !self.waiter_alive(w.tid, w.token) {
+                continue;
+            }
+            if let Some(again) = w.again.take() {
+                let retry = Box::new(Retry { op: w.op, again });
+                self.wake(w.tid, w.token, Wake::Retry(retry));
                 continue;
             }
             match (w.op)(self) {

@@ -582,6 +582,7 @@ fn run(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                 tid,
                 token,
                 op: op(me.clone(), tid, token),
+                again: None,
             },
         );
     }

@@ -51,6 +51,17 @@ pub struct Waiting {
     pub tid: Tid,
     pub token: u64,
     pub op: IoOp,
+    /// Set when the thread should run the operation itself, in its turn
+    /// (see `Vm::park_io_retry`): how to park it again if it would block.
+    pub again: Option<Again>,
+}
+
+/// Where a retried operation parks again if it still would block.
+pub struct Again {
+    pub what: &'static str,
+    pub obj: crate::vm::value::Value,
+    pub slot: usize,
+    pub dir: Dir,
 }
 
 /// Turns a finished job's result into what the thread wakes with.

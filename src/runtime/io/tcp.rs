@@ -304,7 +304,7 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         }
     }
     let me = args[0].clone();
-    Err(vm.park_io("read", &args[0], &[slot], Dir::Read, || {
+    Err(vm.park_io_retry("read", &args[0], slot, Dir::Read, {
         let me = me.clone();
         Box::new(move |vm: &mut Vm| {
             let c = downcast::<TcpConn>(&me)?;
@@ -362,7 +362,7 @@ fn conn_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
         return vm.io_complete(Value::bytes(line));
     }
     let me = args[0].clone();
-    Err(vm.park_io("readline", &args[0], &[slot], Dir::Read, || {
+    Err(vm.park_io_retry("readline", &args[0], slot, Dir::Read, {
         let me = me.clone();
         Box::new(move |vm: &mut Vm| {
             let c = downcast::<TcpConn>(&me)?;
@@ -407,7 +407,7 @@ fn conn_write(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     }
     let me = args[0].clone();
     let mut data = Some(data);
-    Err(vm.park_io("write", &args[0], &[slot], Dir::Write, || {
+    Err(vm.park_io_retry("write", &args[0], slot, Dir::Write, {
         let me = me.clone();
         let data = data.take().unwrap_or_default();
         Box::new(move |vm: &mut Vm| {
