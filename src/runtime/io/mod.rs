@@ -9,6 +9,7 @@
 
 pub mod addr;
 pub mod file;
+pub mod listen;
 pub mod process;
 pub mod registry;
 pub mod tcp;
@@ -30,6 +31,7 @@ use crate::vm::Vm;
 pub fn install(vm: &mut Vm, m: &Rc<ModuleObj>) {
     addr::install(vm, m);
     tcp::install(vm, m);
+    listen::install(vm, m);
     udp::install(vm, m);
     process::install(vm, m);
 }
@@ -40,7 +42,7 @@ fn slots_of(obj: &Value) -> Vec<usize> {
     if let Some(c) = downcast::<tcp::TcpConn>(obj) {
         return c.slot().into_iter().collect();
     }
-    if let Some(l) = downcast::<tcp::TcpListen>(obj) {
+    if let Some(l) = downcast::<listen::TcpListen>(obj) {
         return l.slots();
     }
     if let Some(u) = downcast::<udp::Udp>(obj) {
