@@ -326,6 +326,46 @@ impl Vm {
     }
 }
 
+impl Vm {
+    /// A clash while merging a call's keyword arguments names the
+    /// callee, as CPython does (`__main__.f() got multiple values ...`).
+    /// The stack then holds `callee, args_tuple, kwargs_dict`.
+    pub(crate) fn name_kwargs_error(&mut self, e: Error) -> Error {
+        let Error::New(super::error::ExcType::TypeError, Some(msg)) = &e else {
+            return e;
+        };
+        if !msg.starts_with("got multiple values") {
+            return e;
+        }
+        let Some(callee) = self
+            .stack
+            .len()
+            .checked_sub(3)
+            .and_then(|i| self.stack.get(i))
+        else {
+            return e;
+        };
+        let callee = match callee {
+            Value::BoundMethod(m) => m.func.clone(),
+            v => v.clone(),
+        };
+        let name = match &callee {
+            Value::Function(f) => {
+                let module = f.globals.get_str("__name__");
+                match module {
+                    Some(Value::Str(m)) if m.as_str() != "builtins" => {
+                        format!("{}.{}", m.as_str(), f.code.qualname.as_str())
+                    }
+                    _ => f.code.qualname.as_str().to_string(),
+                }
+            }
+            Value::Native(n) => n.name.to_string(),
+            _ => return e,
+        };
+        Error::type_error(format!("{name}() {msg}"))
+    }
+}
+
 /// Keys whose equality with any stored key is decided natively.
 fn simple_key(v: &Value) -> bool {
     match v {

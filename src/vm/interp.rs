@@ -728,7 +728,8 @@ impl Vm {
                         let src = pop!(self);
                         let d = self.stack[self.stack.len() - 1].clone();
                         sync!();
-                        tri!(self.dict_merge(&d, &src, matches!(op, Op::DictMerge)));
+                        let merged = self.dict_merge(&d, &src, matches!(op, Op::DictMerge));
+                        tri!(merged.map_err(|e| self.name_kwargs_error(e)));
                     }
                     Op::ListToTuple => {
                         let l = pop!(self);
