@@ -543,10 +543,26 @@ fn decode(text: &str, base: usize, raw: bool, bytes: bool) -> Result<String, Syn
                 }
             }
             'N' if !bytes => {
-                return err(
-                    1,
-                    "\\N{...} escapes are not supported; use \\u or \\U instead",
-                );
+                let rest = &text[j + 1..];
+                let Some(name) = rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.find('}').map(|end| &r[..end]))
+                else {
+                    return err(1, "malformed \\N character escape: expected \\N{NAME}");
+                };
+                match unicode_names2::character(name) {
+                    Some(ch) if !name.is_empty() => out.push(ch),
+                    _ => {
+                        return err(
+                            name.len() + 3,
+                            &format!("unknown Unicode character name in \\N{{{name}}}"),
+                        )
+                    }
+                }
+                // Skip `{`, the name and `}`.
+                for _ in 0..name.chars().count() + 2 {
+                    chars.next();
+                }
             }
             _ => {
                 out.push('\\');
@@ -603,7 +619,11 @@ mod tests {
             err(r#""\x4""#).message,
             "truncated \\x escape: expected 2 hex digits"
         );
-        assert!(err(r#""\N{DASH}""#).message.contains("\\N{...}"));
+        assert_eq!(
+            err(r#""\N{NO SUCH NAME}""#).message,
+            "unknown Unicode character name in \\N{NO SUCH NAME}"
+        );
+        assert!(err(r#""\N""#).message.contains("malformed"));
         assert_eq!(
             err("b'é'").message,
             "bytes can only contain ASCII literal characters"
