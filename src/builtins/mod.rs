@@ -151,6 +151,10 @@ pub fn install(vm: &mut Vm) {
         let name = c.name.clone();
         b.set(&name, Value::Class(c));
     }
+    // What an AttributeError was about; the VM's own ones set both.
+    let attribute_error = vm.types.exc_named("AttributeError");
+    add_attr(vm, &attribute_error, "name", Value::None);
+    add_attr(vm, &attribute_error, "obj", Value::None);
     b.set_str("IOError", Value::Class(vm.types.exc_named("OSError")));
     b.set_str(
         "EnvironmentError",

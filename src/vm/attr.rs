@@ -169,11 +169,15 @@ impl Vm {
                 if let Some(f) = inst.class.lookup(&ga) {
                     return self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
                 }
-                Err(Error::attribute_error(format!(
-                    "'{}' object has no attribute '{}'",
-                    inst.class.name.as_str(),
-                    name.as_str()
-                )))
+                Err(Error::no_attribute(
+                    format!(
+                        "'{}' object has no attribute '{}'",
+                        inst.class.name.as_str(),
+                        name.as_str()
+                    ),
+                    obj,
+                    name.as_str(),
+                ))
             }
             Value::Class(c) => self.class_getattr(c, name),
             Value::Module(m) => {
@@ -188,11 +192,15 @@ impl Vm {
                         .as_ref()
                         .map(|f| Value::str(f))
                         .unwrap_or(Value::None)),
-                    _ => Err(Error::attribute_error(format!(
-                        "module '{}' has no attribute '{}'",
-                        m.name.as_str(),
-                        name.as_str()
-                    ))),
+                    _ => Err(Error::no_attribute(
+                        format!(
+                            "module '{}' has no attribute '{}'",
+                            m.name.as_str(),
+                            name.as_str()
+                        ),
+                        obj,
+                        name.as_str(),
+                    )),
                 }
             }
             _ => {
@@ -209,11 +217,15 @@ impl Vm {
     }
 
     pub fn no_attribute(&self, obj: &Value, name: &Sym) -> Error {
-        Error::attribute_error(format!(
-            "'{}' object has no attribute '{}'",
-            obj.type_name(),
-            name.as_str()
-        ))
+        Error::no_attribute(
+            format!(
+                "'{}' object has no attribute '{}'",
+                obj.type_name(),
+                name.as_str()
+            ),
+            obj,
+            name.as_str(),
+        )
     }
 
     fn class_getattr(&mut self, c: &Rc<ClassObj>, name: &Sym) -> Res<Value> {
@@ -282,11 +294,15 @@ impl Vm {
                 if let Some(attr) = meta.lookup(name) {
                     return self.bind(attr, &Value::Class(c.clone()), &meta);
                 }
-                return Err(Error::attribute_error(format!(
-                    "type object '{}' has no attribute '{}'",
-                    c.name.as_str(),
-                    name.as_str()
-                )));
+                return Err(Error::no_attribute(
+                    format!(
+                        "type object '{}' has no attribute '{}'",
+                        c.name.as_str(),
+                        name.as_str()
+                    ),
+                    &Value::Class(c.clone()),
+                    name.as_str(),
+                ));
             }
         };
         Ok(v)

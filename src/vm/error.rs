@@ -101,12 +101,37 @@ pub enum Error {
     /// `StopIteration(value)` or `KeyError(key)`: a built-in exception
     /// whose single argument is a value rather than a message.
     WithValue(ExcType, Value),
+    /// An AttributeError with the object and the name it was about
+    /// (`e.obj`, `e.name`), boxed to keep `Error` small.
+    Attribute(Box<AttributeInfo>),
     /// Not an exception: a switching primitive parked the running
     /// micro-thread, and the dispatch loop must return to the scheduler.
     Suspend,
 }
 
 pub type Res<T> = Result<T, Error>;
+
+pub struct AttributeInfo {
+    pub msg: String,
+    pub obj: Value,
+    pub name: Value,
+}
+
+impl std::fmt::Debug for AttributeInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AttributeError({:?})", self.msg)
+    }
+}
+
+impl Clone for AttributeInfo {
+    fn clone(&self) -> Self {
+        AttributeInfo {
+            msg: self.msg.clone(),
+            obj: self.obj.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
 
 impl Error {
     pub fn new(t: ExcType, msg: impl Into<String>) -> Error {
@@ -123,6 +148,15 @@ impl Error {
     }
     pub fn attribute_error(msg: impl Into<String>) -> Error {
         Error::new(ExcType::AttributeError, msg)
+    }
+    /// "... has no attribute 'name'" about [obj], carrying both for the
+    /// exception's `obj` and `name`.
+    pub fn no_attribute(msg: String, obj: &Value, name: &str) -> Error {
+        Error::Attribute(Box::new(AttributeInfo {
+            msg,
+            obj: obj.clone(),
+            name: Value::str(name),
+        }))
     }
     pub fn runtime_error(msg: impl Into<String>) -> Error {
         Error::new(ExcType::RuntimeError, msg)
@@ -145,6 +179,10 @@ impl Error {
     /// True when the error is a not-yet-built exception of type [t]
     /// (exact type; used by natives that catch, e.g. StopIteration).
     pub fn is_new(&self, t: ExcType) -> bool {
-        matches!(self, Error::New(k, _) | Error::WithValue(k, _) if *k == t)
+        match self {
+            Error::New(k, _) | Error::WithValue(k, _) => *k == t,
+            Error::Attribute(_) => t == ExcType::AttributeError,
+            _ => false,
+        }
     }
 }

@@ -173,6 +173,16 @@ impl Vm {
                 let cls = self.types.exc(t);
                 self.new_exception(&cls, vec![v])
             }
+            Error::Attribute(info) => {
+                let cls = self.types.exc(ExcType::AttributeError);
+                let exc = self.new_exception(&cls, vec![Value::string(info.msg)]);
+                if let Value::Instance(i) = &exc {
+                    let mut d = i.dict.borrow_mut();
+                    d.insert(self.intern_static("name"), info.name);
+                    d.insert(self.intern_static("obj"), info.obj);
+                }
+                exc
+            }
             Error::Suspend => {
                 let cls = self.types.exc(ExcType::RuntimeError);
                 self.new_exception(&cls, vec![Value::str("thread switch outside a scheduler")])
@@ -185,6 +195,10 @@ impl Vm {
         match e {
             Error::New(k, _) | Error::WithValue(k, _) => {
                 let c = self.types.exc(*k);
+                c.is_subclass(&self.types.exc(t))
+            }
+            Error::Attribute(_) => {
+                let c = self.types.exc(ExcType::AttributeError);
                 c.is_subclass(&self.types.exc(t))
             }
             Error::Raised(v) => match v {
@@ -201,7 +215,7 @@ impl Vm {
             return None;
         }
         Some(match e {
-            Error::New(_, _) | Error::Suspend => Value::None,
+            Error::New(_, _) | Error::Attribute(_) | Error::Suspend => Value::None,
             Error::WithValue(_, v) => v.clone(),
             Error::Raised(v) => with_exc_data(v, |d| match &*d.args.borrow() {
                 Value::Tuple(t) if !t.items.is_empty() => t.items[0].clone(),

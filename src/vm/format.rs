@@ -1383,6 +1383,7 @@ mod tests {
             match e {
                 Error::New(t, m) => format!("!{}: {}", t.name(), m.unwrap_or_default()),
                 Error::WithValue(t, v) => format!("!{}: {}", t.name(), self.repr_of(&v).unwrap()),
+                Error::Attribute(a) => format!("!AttributeError: {}", a.msg),
                 Error::Raised(_) => "!raised".into(),
                 Error::Suspend => "!suspend".into(),
             }
