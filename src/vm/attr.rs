@@ -467,7 +467,17 @@ impl Vm {
     pub fn setattr(&mut self, obj: &Value, name: &Sym, v: Value) -> Res<()> {
         match obj {
             Value::Instance(inst) if inst.class.plain_setattr.get() && !inst.class.is_native => {
-                inst.dict.borrow_mut().insert(name.clone(), v);
+                let old = inst.dict.borrow_mut().insert(name.clone(), v);
+                // Only a new attribute can break `__slots__`: checked after
+                // the store, so updates pay nothing.
+                if old.is_none() {
+                    if let Some(allowed) = &inst.class.slots {
+                        if !slot_allowed(allowed, name) {
+                            inst.dict.borrow_mut().shift_remove(name);
+                            return Err(self.no_attribute(obj, name));
+                        }
+                    }
+                }
                 Ok(())
             }
             Value::Instance(inst) => {
@@ -502,6 +512,11 @@ impl Vm {
                     if let Some(f @ Value::Function(_)) = inst.class.lookup(&sa) {
                         self.call(&f, &[obj.clone(), Value::Str(name.clone()), v], &[])?;
                         return Ok(());
+                    }
+                }
+                if let Some(allowed) = &inst.class.slots {
+                    if !slot_allowed(allowed, name) {
+                        return Err(self.no_attribute(obj, name));
                     }
                 }
                 inst.dict.borrow_mut().insert(name.clone(), v);
@@ -625,4 +640,10 @@ impl Vm {
             }
         }
     }
+}
+
+/// Whether [name] is among a class's slots (names are interned, so
+/// pointer equality almost always decides).
+fn slot_allowed(allowed: &[Sym], name: &Sym) -> bool {
+    allowed.iter().any(|s| Rc::ptr_eq(s, name)) || allowed.contains(name)
 }

@@ -719,6 +719,7 @@ impl Vm {
         let ga = self.intern_static("__getattribute__");
         let custom_getattribute = matches!(dict.get(&ga), Some(Value::Function(_)))
             || mro.iter().any(|c| c.custom_getattribute.get());
+        let slots = self.class_slots(&dict, &mro)?;
         let qualname = match dict.get(&self.intern_static("__qualname__")) {
             Some(Value::Str(q)) => q.clone(),
             _ => name.clone(),
@@ -737,7 +738,48 @@ impl Vm {
             plain_setattr: Cell::new(plain_setattr),
             custom_setattr: Cell::new(custom_setattr),
             lookup_cache: RefCell::new((0, new_symmap())),
+            slots,
         }))
+    }
+
+    /// The names a class's `__slots__` allow, with its bases' (None when
+    /// instances keep a free `__dict__`: no `__slots__` here or in some
+    /// base other than `object`, or `'__dict__'` among them).
+    fn class_slots(
+        &mut self,
+        dict: &SymMap<Value>,
+        mro: &[Rc<ClassObj>],
+    ) -> Res<Option<Box<[Sym]>>> {
+        let Some(decl) = dict.get(&self.intern_static("__slots__")).cloned() else {
+            return Ok(None);
+        };
+        let names = match &decl {
+            Value::Str(s) => vec![Value::Str(s.clone())],
+            v => self.iterate(v)?,
+        };
+        let mut allowed: Vec<Sym> = Vec::new();
+        for n in names {
+            let Value::Str(s) = n else {
+                return Err(Error::type_error(format!(
+                    "__slots__ items must be strings, not '{}'",
+                    n.type_name()
+                )));
+            };
+            if s.as_str() == "__dict__" {
+                return Ok(None);
+            }
+            allowed.push(self.intern(s.as_str()));
+        }
+        for base in mro {
+            if Rc::ptr_eq(base, &self.types.object) {
+                continue;
+            }
+            match &base.slots {
+                Some(b) => allowed.extend(b.iter().cloned()),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(allowed.into_boxed_slice()))
     }
 }
 

@@ -314,10 +314,11 @@ impl Vm {
                     return Err(Error::type_error("keywords must be strings"));
                 }
                 if self.dict_get(d, &k)?.is_some() {
-                    return Err(Error::type_error(format!(
+                    let e = Error::type_error(format!(
                         "got multiple values for keyword argument '{}'",
                         k.as_str().unwrap_or("")
-                    )));
+                    ));
+                    return Err(self.name_kwargs_error(e));
                 }
             }
             self.dict_set(d, k, v)?;
@@ -329,8 +330,10 @@ impl Vm {
 impl Vm {
     /// A clash while merging a call's keyword arguments names the
     /// callee, as CPython does (`__main__.f() got multiple values ...`).
-    /// The stack then holds `callee, args_tuple, kwargs_dict`.
-    pub(crate) fn name_kwargs_error(&mut self, e: Error) -> Error {
+    /// Only `Op::DictMerge` merges strictly, and the stack then holds
+    /// `callee, args_tuple, kwargs_dict`.
+    #[cold]
+    fn name_kwargs_error(&mut self, e: Error) -> Error {
         let Error::New(super::error::ExcType::TypeError, Some(msg)) = &e else {
             return e;
         };

@@ -728,8 +728,7 @@ impl Vm {
                         let src = pop!(self);
                         let d = self.stack[self.stack.len() - 1].clone();
                         sync!();
-                        let merged = self.dict_merge(&d, &src, matches!(op, Op::DictMerge));
-                        tri!(merged.map_err(|e| self.name_kwargs_error(e)));
+                        tri!(self.dict_merge(&d, &src, matches!(op, Op::DictMerge)));
                     }
                     Op::ListToTuple => {
                         let l = pop!(self);

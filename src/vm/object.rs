@@ -60,6 +60,9 @@ pub struct ClassObj {
     /// Results of MRO lookups (hits and misses), valid while
     /// [CLASS_EPOCH] has the value recorded with them.
     pub lookup_cache: RefCell<(u64, SymMap<Option<Value>>)>,
+    /// The attribute names instances may have, when this class and every
+    /// base but `object` define `__slots__` (without `__dict__`).
+    pub slots: Option<Box<[Sym]>>,
 }
 
 thread_local! {
