@@ -814,78 +814,44 @@ fn encode(vm: &mut Vm, cfg: &Cfg, s: &Rc<StrObj>) -> Res<Vec<u8>> {
 }
 
 fn s_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
-    let at = take_at(vm);
-    check_args("read", args, 1, 2)?;
-    let n = size_arg(vm, args, kw, "size")?;
-    let s = this(&args[0])?;
-    readable(vm, s)?;
-    let Some(f) = &s.file else {
-        if at {
-            begin_at(vm, "read")?;
-        }
-        return s.read(n);
-    };
-    let cfg = f.cfg;
-    let obj = Some(args[0].clone());
-    file_op(
-        vm,
-        at,
-        obj,
-        f,
-        "read",
-        Op::Read(count(n)),
-        move |vm, out| decode_out(vm, &cfg, out),
-    )
+    sized_read(vm, args, kw, "read", Op::Read, Stream::read)
 }
 
 fn s_read1(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
-    let at = take_at(vm);
-    check_args("read1", args, 1, 2)?;
-    let n = size_arg(vm, args, kw, "size")?;
-    let s = this(&args[0])?;
-    readable(vm, s)?;
-    let Some(f) = &s.file else {
-        if at {
-            begin_at(vm, "read1")?;
-        }
-        return s.read(n);
-    };
-    let cfg = f.cfg;
-    let obj = Some(args[0].clone());
-    file_op(
-        vm,
-        at,
-        obj,
-        f,
-        "read1",
-        Op::Read1(count(n)),
-        move |vm, out| decode_out(vm, &cfg, out),
-    )
+    sized_read(vm, args, kw, "read1", Op::Read1, Stream::read)
 }
 
 fn s_readline(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
+    sized_read(vm, args, kw, "readline", Op::Line, Stream::readline)
+}
+
+/// `read`, `read1` and `readline` (plain or with `@`) taking an optional
+/// size: a file runs [op] (on a worker when called with `@`); an
+/// in-memory stream answers with [in_memory] at once.
+fn sized_read(
+    vm: &mut Vm,
+    args: &[Value],
+    kw: &[(Sym, Value)],
+    name: &'static str,
+    op: fn(Option<usize>) -> Op,
+    in_memory: fn(&Stream, i64) -> Res<Value>,
+) -> Res<Value> {
     let at = take_at(vm);
-    check_args("readline", args, 1, 2)?;
+    check_args(name, args, 1, 2)?;
     let n = size_arg(vm, args, kw, "size")?;
     let s = this(&args[0])?;
     readable(vm, s)?;
     let Some(f) = &s.file else {
         if at {
-            begin_at(vm, "readline")?;
+            begin_at(vm, name)?;
         }
-        return s.readline(n);
+        return in_memory(s, n);
     };
     let cfg = f.cfg;
     let obj = Some(args[0].clone());
-    file_op(
-        vm,
-        at,
-        obj,
-        f,
-        "readline",
-        Op::Line(count(n)),
-        move |vm, out| decode_out(vm, &cfg, out),
-    )
+    file_op(vm, at, obj, f, name, op(count(n)), move |vm, out| {
+        decode_out(vm, &cfg, out)
+    })
 }
 
 fn s_readlines(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
