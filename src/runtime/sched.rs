@@ -334,11 +334,16 @@ impl Vm {
                 .timers
                 .peek()
                 .map(|Reverse(t)| t.at.saturating_duration_since(Instant::now()));
-            let wakes = s.timers.iter().any(|Reverse(t)| match &t.kind {
-                TimerKind::Timeout(scope) => scope.armed.get() && !scope.rechecking.get(),
-                TimerKind::Sleep(..) => true,
-            });
-            if wakes || registry::busy() {
+            // Pending I/O is checked first: the timer scan (for one that
+            // can wake a thread, not just re-check a suspended timeout)
+            // only matters when a deadlock is in question.
+            let wakes = |s: &Scheduler| {
+                s.timers.iter().any(|Reverse(t)| match &t.kind {
+                    TimerKind::Timeout(scope) => scope.armed.get() && !scope.rechecking.get(),
+                    TimerKind::Sleep(..) => true,
+                })
+            };
+            if registry::busy() || wakes(s) {
                 s.round = 0;
                 self.poll_io(timeout);
                 continue;
@@ -869,19 +874,11 @@ impl Vm {
         if !s.waiter_alive(tid, token) {
             return false;
         }
-        let mut left = None;
         if let Some(t) = s.thread_mut(tid) {
             t.state = State::Runnable;
-            let parked = std::mem::replace(&mut t.wake, wake);
-            if t.what == "accept" {
-                left = Some(parked);
-            }
+            t.wake = wake;
         }
         s.runq.push_back(tid);
-        // An accept parked on several listeners leaves the others.
-        if let Some(Wake::Parked(obj)) = left {
-            super::io::cancel_wait(&obj, tid);
-        }
         true
     }
 

@@ -169,7 +169,20 @@ impl Vm {
             }
             match (w.op)(self) {
                 Some(wake) => {
+                    // A wait parked on several slots (accept@ on several
+                    // listeners, a subprocess's pipes) leaves the others.
+                    let obj = self
+                        .sched
+                        .as_ref()
+                        .and_then(|s| s.thread(w.tid).and_then(|t| t.wait_obj().cloned()));
                     self.wake(w.tid, w.token, wake);
+                    if let Some(obj) = obj {
+                        for other in slots_of(&obj) {
+                            if other != slot {
+                                registry::cancel(other, w.tid);
+                            }
+                        }
+                    }
                 }
                 None => {
                     registry::put_back(slot, dir, w);
