@@ -111,26 +111,11 @@ pub enum Error {
 
 pub type Res<T> = Result<T, Error>;
 
+#[derive(Clone, Debug)]
 pub struct AttributeInfo {
     pub msg: String,
     pub obj: Value,
     pub name: Value,
-}
-
-impl std::fmt::Debug for AttributeInfo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AttributeError({:?})", self.msg)
-    }
-}
-
-impl Clone for AttributeInfo {
-    fn clone(&self) -> Self {
-        AttributeInfo {
-            msg: self.msg.clone(),
-            obj: self.obj.clone(),
-            name: self.name.clone(),
-        }
-    }
 }
 
 impl Error {
