@@ -547,10 +547,10 @@ fn tail_match(
         Value::Tuple(t) => {
             for p in t.items.iter() {
                 if check(&buf_arg(p)?) {
-                    return Ok(Value::Bool(true));
+                    return Ok(Value::Bool(Truth::True));
                 }
             }
-            Ok(Value::Bool(false))
+            Ok(Value::Bool(Truth::False))
         }
         v => {
             let p = buf_of(v).ok_or_else(|| {
@@ -559,7 +559,7 @@ fn tail_match(
                     v.type_name()
                 ))
             })?;
-            Ok(Value::Bool(check(&p)))
+            Ok(Value::bool(check(&p)))
         }
     }
 }
@@ -932,7 +932,7 @@ fn b_title(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn all_bytes(args: &[Value], name: &str, f: fn(&u8) -> bool) -> Res<Value> {
     let (b, _) = this(args, name)?;
-    Ok(Value::Bool(!b.is_empty() && b.iter().all(f)))
+    Ok(Value::bool(!b.is_empty() && b.iter().all(f)))
 }
 fn b_isdigit(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     all_bytes(args, "isdigit", u8::is_ascii_digit)
@@ -948,17 +948,17 @@ fn b_isspace(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 }
 fn b_isascii(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (b, _) = this(args, "isascii")?;
-    Ok(Value::Bool(b.is_ascii()))
+    Ok(Value::bool(b.is_ascii()))
 }
 fn b_islower(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (b, _) = this(args, "islower")?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         b.iter().any(u8::is_ascii_lowercase) && !b.iter().any(u8::is_ascii_uppercase),
     ))
 }
 fn b_isupper(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (b, _) = this(args, "isupper")?;
-    Ok(Value::Bool(
+    Ok(Value::bool(
         b.iter().any(u8::is_ascii_uppercase) && !b.iter().any(u8::is_ascii_lowercase),
     ))
 }
@@ -968,13 +968,13 @@ fn b_istitle(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     for &x in b.iter() {
         if x.is_ascii_uppercase() {
             if prev {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
             prev = true;
             cased = true;
         } else if x.is_ascii_lowercase() {
             if !prev {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
             prev = true;
             cased = true;
@@ -982,7 +982,7 @@ fn b_istitle(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             prev = false;
         }
     }
-    Ok(Value::Bool(cased))
+    Ok(Value::bool(cased))
 }
 
 fn pad_impl(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)], name: &str, how: u8) -> Res<Value> {
@@ -1163,7 +1163,7 @@ fn b_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (b, _) = this(args, "__contains__")?;
     check_args("__contains__", &args[1..], 1, 1)?;
     let sub = needle(vm, &args[1])?;
-    Ok(Value::Bool(find_sub(&b, &sub).is_some()))
+    Ok(Value::bool(find_sub(&b, &sub).is_some()))
 }
 
 fn b_iter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1209,7 +1209,7 @@ fn cmp_impl(
     let (b, _) = this(args, name)?;
     check_args(name, &args[1..], 1, 1)?;
     match buf_of(&args[1]) {
-        Some(o) => Ok(Value::Bool(f(b.as_slice().cmp(o.as_slice())))),
+        Some(o) => Ok(Value::bool(f(b.as_slice().cmp(o.as_slice())))),
         None => Ok(vm.types.not_implemented.clone()),
     }
 }

@@ -221,7 +221,7 @@ fn int_new(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     match x {
         Value::Int(_) | Value::BigInt(_) => Ok(x.clone()),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
-        Value::Float(f) => float_to_int(*f),
+        Value::Float(f) => float_to_int(f.get()),
         Value::Str(s) => int_from_str(&s.s, 10),
         Value::Bytes(b) => int_from_str(&String::from_utf8_lossy(b), 10),
         _ => {
@@ -284,8 +284,8 @@ fn bool_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let args = &args[1..];
     check_args("bool", args, 0, 1)?;
     match args.first() {
-        Some(v) => Ok(Value::Bool(vm.truthy(v)?)),
-        None => Ok(Value::Bool(false)),
+        Some(v) => Ok(Value::bool(vm.truthy(v)?)),
+        None => Ok(Value::Bool(Truth::False)),
     }
 }
 
@@ -326,14 +326,14 @@ fn float_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let args = &args[1..];
     check_args("float", args, 0, 1)?;
     let Some(x) = args.first() else {
-        return Ok(Value::Float(0.0));
+        return Ok(Value::float(0.0));
     };
     match x {
         Value::Float(_) => Ok(x.clone()),
-        Value::Int(i) => Ok(Value::Float(*i as f64)),
-        Value::Bool(b) => Ok(Value::Float(*b as i64 as f64)),
-        Value::BigInt(b) => Ok(Value::Float(crate::vm::num::big_to_f64(b)?)),
-        Value::Str(s) => parse_float(&s.s).map(Value::Float).ok_or_else(|| {
+        Value::Int(i) => Ok(Value::float(*i as f64)),
+        Value::Bool(b) => Ok(Value::float(*b as i64 as f64)),
+        Value::BigInt(b) => Ok(Value::float(crate::vm::num::big_to_f64(b)?)),
+        Value::Str(s) => parse_float(&s.s).map(Value::float).ok_or_else(|| {
             Error::value_error(format!(
                 "could not convert string to float: {}",
                 crate::vm::repr::str_repr(&s.s)
@@ -643,7 +643,7 @@ fn object_init(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
 fn object_eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__eq__", args, 2, 2)?;
     Ok(if args[0].is(&args[1]) {
-        Value::Bool(true)
+        Value::Bool(Truth::True)
     } else {
         vm.types.not_implemented.clone()
     })
@@ -652,7 +652,7 @@ fn object_eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn object_ne(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__ne__", args, 2, 2)?;
     let r = vm.eq(&args[0], &args[1])?;
-    Ok(Value::Bool(!r))
+    Ok(Value::bool(!r))
 }
 
 fn object_hash(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

@@ -204,7 +204,7 @@ fn view_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
             hit
         }
     };
-    Ok(Value::Bool(found))
+    Ok(Value::bool(found))
 }
 
 /// Iterates a dict backwards, failing if its size changes meanwhile.
@@ -332,7 +332,7 @@ fn view_cmp(vm: &mut Vm, args: &[Value], op: CmpOp) -> Res<Value> {
         CmpOp::NotEq => !vm.set_eq(&mine, &other)?,
         _ => vm.set_order(op, &mine, &other)?,
     };
-    Ok(Value::Bool(res))
+    Ok(Value::bool(res))
 }
 
 fn view_eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -359,14 +359,14 @@ fn view_isdisjoint(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Val
     let r = rest(args, "isdisjoint", 1, 1)?;
     let mine = view_set(vm, v)?;
     let Value::Set(s) = &mine else {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     };
     for x in vm.iterate(&r[0])? {
         if vm.set_contains(s, &x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 // ----- dict --------------------------------------------------------------------
@@ -563,7 +563,7 @@ fn dict_delitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
 fn dict_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let d = this_dict(args, "__contains__")?;
     let r = rest(args, "__contains__", 1, 1)?;
-    Ok(Value::Bool(vm.dict_get(&d, &r[0])?.is_some()))
+    Ok(Value::bool(vm.dict_get(&d, &r[0])?.is_some()))
 }
 
 fn dict_iter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -582,7 +582,7 @@ fn dict_eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let d = this_dict(args, "__eq__")?;
     let r = rest(args, "__eq__", 1, 1)?;
     match other_dict(&r[0]) {
-        Some(o) => Ok(Value::Bool(vm.dict_eq(&d, &o)?)),
+        Some(o) => Ok(Value::bool(vm.dict_eq(&d, &o)?)),
         None => Ok(vm.types.not_implemented.clone()),
     }
 }
@@ -591,7 +591,7 @@ fn dict_ne(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let d = this_dict(args, "__ne__")?;
     let r = rest(args, "__ne__", 1, 1)?;
     match other_dict(&r[0]) {
-        Some(o) => Ok(Value::Bool(!vm.dict_eq(&d, &o)?)),
+        Some(o) => Ok(Value::bool(!vm.dict_eq(&d, &o)?)),
         None => Ok(vm.types.not_implemented.clone()),
     }
 }

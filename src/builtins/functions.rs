@@ -234,7 +234,7 @@ pub fn is_instance(vm: &mut Vm, v: &Value, cls: &Value) -> Res<bool> {
 
 fn isinstance(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("isinstance", args, 2, 2)?;
-    Ok(Value::Bool(is_instance(vm, &args[0], &args[1])?))
+    Ok(Value::bool(is_instance(vm, &args[0], &args[1])?))
 }
 
 fn issubclass(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -259,7 +259,7 @@ fn issubclass(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         }
     }
     let _ = vm;
-    Ok(Value::Bool(check(c, &args[1])?))
+    Ok(Value::bool(check(c, &args[1])?))
 }
 
 fn id(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -268,7 +268,7 @@ fn id(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         Value::Int(i) => i.wrapping_mul(2654435761) & 0x7fff_ffff_ffff,
         Value::None => 1,
         Value::Bool(b) => 2 + *b as i64,
-        Value::Float(f) => (f.to_bits() >> 1) as i64,
+        Value::Float(f) => (f.get().to_bits() >> 1) as i64,
         v => v.ptr().unwrap_or(0) as i64,
     }))
 }
@@ -287,7 +287,7 @@ fn abs(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         }),
         Value::Bool(b) => Ok(Value::Int(*b as i64)),
         Value::BigInt(b) => Ok(Value::bigint(num_traits::Signed::abs(&**b))),
-        Value::Float(f) => Ok(Value::Float(f.abs())),
+        Value::Float(f) => Ok(Value::float(f.get().abs())),
         v => {
             let name = vm.intern_static("__abs__");
             match vm.lookup_special(v, &name) {
@@ -376,7 +376,7 @@ fn sum(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     // Plain left-to-right addition, as CPython 3.11 does.
     while let Some(x) = vm.iter_next(&it)? {
         acc = match (&acc, &x) {
-            (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
+            (Value::Float(a), Value::Float(b)) => Value::float(a.get() + b.get()),
             (Value::Int(a), Value::Int(b)) => match a.checked_add(*b) {
                 Some(r) => Value::Int(r),
                 None => vm.binary(crate::syntax::ast::BinOp::Add, acc.clone(), x)?,
@@ -400,7 +400,7 @@ fn divmod(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
                 return Err(Error::zero_division("float divmod()"));
             }
             let (q, r) = crate::vm::num::float_divmod(a, b);
-            return Ok(Value::tuple(vec![Value::Float(q), Value::Float(r)]));
+            return Ok(Value::tuple(vec![Value::float(q), Value::float(r)]));
         }
     }
     let q = vm.binary(BinOp::FloorDiv, args[0].clone(), args[1].clone())?;
@@ -469,7 +469,7 @@ fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     match &args[0] {
         Value::Float(x) => {
             if nd.is_none() {
-                let r = x.round_ties_even();
+                let r = x.get().round_ties_even();
                 if !r.is_finite() {
                     return Err(if r.is_nan() {
                         Error::value_error("cannot convert float NaN to integer")
@@ -483,7 +483,7 @@ fn round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
                 });
             }
             let n = vm.index_value(&nd)?;
-            Ok(Value::Float(round_float(*x, n)))
+            Ok(Value::float(round_float(x.get(), n)))
         }
         Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
             if nd.is_none() {
@@ -730,10 +730,10 @@ fn any(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let it = vm.get_iter(&args[0])?;
     while let Some(x) = vm.iter_next(&it)? {
         if vm.truthy(&x)? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn all(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -741,10 +741,10 @@ fn all(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let it = vm.get_iter(&args[0])?;
     while let Some(x) = vm.iter_next(&it)? {
         if !vm.truthy(&x)? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn ord(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -841,7 +841,7 @@ fn setattr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn hasattr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("hasattr", args, 2, 2)?;
     let name = attr_name(vm, &args[1])?;
-    Ok(Value::Bool(vm.getattr_opt(&args[0], &name)?.is_some()))
+    Ok(Value::bool(vm.getattr_opt(&args[0], &name)?.is_some()))
 }
 
 fn delattr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -853,7 +853,7 @@ fn delattr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn callable(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("callable", args, 1, 1)?;
-    Ok(Value::Bool(match &args[0] {
+    Ok(Value::bool(match &args[0] {
         Value::Function(_) | Value::Native(_) | Value::BoundMethod(_) | Value::Class(_) => true,
         Value::Instance(i) => {
             let n = vm.intern_static("__call__");

@@ -124,7 +124,7 @@ fn delitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__contains__", args, 2, 2)?;
     let inst = this(&args[0])?;
-    Ok(Value::Bool(match key(vm, &args[1]) {
+    Ok(Value::bool(match key(vm, &args[1]) {
         Ok(k) => inst.dict.borrow().contains_key(&k),
         Err(_) => false,
     }))
@@ -146,7 +146,7 @@ fn eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         Some(o) => snapshot(&o.inst),
         None => args[1].clone(),
     };
-    Ok(Value::Bool(vm.eq(&d, &other)?))
+    Ok(Value::bool(vm.eq(&d, &other)?))
 }
 
 fn get(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

@@ -444,7 +444,7 @@ fn seq_getitem(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 fn seq_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let b = seq_check(args, "__contains__")?;
     let r = rest(args, "__contains__", 1, 1)?;
-    Ok(Value::Bool(vm.contains(&b, &r[0])?))
+    Ok(Value::bool(vm.contains(&b, &r[0])?))
 }
 
 fn seq_iter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -655,7 +655,7 @@ fn range_eq(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let r = this_range(args, "__eq__")?;
     let a = rest(args, "__eq__", 1, 1)?;
     match &a[0] {
-        Value::Range(o) => Ok(Value::Bool(ranges_equal(&r, o))),
+        Value::Range(o) => Ok(Value::bool(ranges_equal(&r, o))),
         _ => Ok(vm.types.not_implemented.clone()),
     }
 }
@@ -664,7 +664,7 @@ fn range_ne(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let r = this_range(args, "__ne__")?;
     let a = rest(args, "__ne__", 1, 1)?;
     match &a[0] {
-        Value::Range(o) => Ok(Value::Bool(!ranges_equal(&r, o))),
+        Value::Range(o) => Ok(Value::bool(!ranges_equal(&r, o))),
         _ => Ok(vm.types.not_implemented.clone()),
     }
 }

@@ -143,9 +143,9 @@ fn range_err(what: &str, big: bool) -> Error {
 fn convert(code: char, v: &Value) -> Res<Value> {
     if matches!(code, 'f' | 'd') {
         let f = match v {
-            Value::Float(f) => *f,
+            Value::Float(f) => f.get(),
             Value::Int(i) => *i as f64,
-            Value::Bool(b) => *b as i64 as f64,
+            Value::Bool(b) => b.get() as i64 as f64,
             Value::BigInt(b) => b.to_f64().unwrap_or(f64::INFINITY),
             other => {
                 return Err(Error::type_error(format!(
@@ -154,7 +154,7 @@ fn convert(code: char, v: &Value) -> Res<Value> {
                 )))
             }
         };
-        return Ok(Value::Float(if code == 'f' { f as f32 as f64 } else { f }));
+        return Ok(Value::float(if code == 'f' { f as f32 as f64 } else { f }));
     }
     let n: Result<i64, BigInt> = match v {
         Value::Int(i) => Ok(*i),
@@ -452,8 +452,8 @@ fn to_bytes(a: &Arr) -> Vec<u8> {
     let mut out = Vec::new();
     for v in a.items.borrow().iter() {
         match (a.code, v) {
-            ('f', Value::Float(f)) => out.extend((*f as f32).to_le_bytes()),
-            ('d', Value::Float(f)) => out.extend(f.to_le_bytes()),
+            ('f', Value::Float(f)) => out.extend((f.get() as f32).to_le_bytes()),
+            ('d', Value::Float(f)) => out.extend(f.get().to_le_bytes()),
             (c, Value::Int(n)) => out.extend(&n.to_le_bytes()[..itemsize(c)]),
             (_, Value::BigInt(b)) => out.extend(b.to_u64().unwrap_or(0).to_le_bytes()),
             _ => {}
@@ -480,8 +480,8 @@ fn frombytes(a: &Arr, b: &[u8]) -> Res<()> {
             'H' => Value::Int(u16::from_le_bytes([chunk[0], chunk[1]]) as i64),
             'i' => Value::Int(i32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as i64),
             'I' => Value::Int(u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as i64),
-            'f' => Value::Float(f32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as f64),
-            'd' => Value::Float(f64::from_le_bytes(buf)),
+            'f' => Value::float(f32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as f64),
+            'd' => Value::float(f64::from_le_bytes(buf)),
             'L' | 'Q' => {
                 let u = u64::from_le_bytes(buf);
                 if u > i64::MAX as u64 {
@@ -635,7 +635,7 @@ fn a_iter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn a_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__contains__", args, 2, 2)?;
     arr!(&args[0], a);
-    Ok(Value::Bool(find(vm, a, &args[1])?.is_some()))
+    Ok(Value::bool(find(vm, a, &args[1])?.is_some()))
 }
 
 fn a_repr(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

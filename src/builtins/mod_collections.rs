@@ -385,7 +385,7 @@ fn dq_len(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn dq_bool(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     deque!(&args[0], d);
     let n = d.items.borrow().len();
-    Ok(Value::Bool(n > 0))
+    Ok(Value::bool(n > 0))
 }
 
 fn dq_pos(vm: &mut Vm, d: &Deque, key: &Value) -> Res<usize> {
@@ -448,10 +448,10 @@ fn dq_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     deque!(&args[0], d);
     for v in d.snapshot() {
         if v.is(&args[1]) || vm.eq(&v, &args[1])? {
-            return Ok(Value::Bool(true));
+            return Ok(Value::Bool(Truth::True));
         }
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 thread_local! {
@@ -796,16 +796,16 @@ fn od_cmp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         let ia = a.d.borrow().items();
         let ib = b.d.borrow().items();
         if ia.len() != ib.len() {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
         for ((ka, va), (kb, vb)) in ia.iter().zip(ib.iter()) {
             if !vm.eq(ka, kb)? || !vm.eq(va, vb)? {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
         }
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
-    Ok(Value::Bool(vm.dict_eq(&a, &b)?))
+    Ok(Value::bool(vm.dict_eq(&a, &b)?))
 }
 
 // ---------------------------------------------------------------------

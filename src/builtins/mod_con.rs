@@ -309,11 +309,11 @@ fn timeout_enter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
 fn timeout_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let t = downcast::<Timeout>(&args[0]).ok_or_else(|| Error::type_error("timeout expected"))?;
     let Some(scope) = t.scope.borrow_mut().take() else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
     scope.armed.set(false);
     if !scope.fired.get() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     // Our interruption, delivered or still pending, ends with the block.
     if let Some(th) = vm.sched.as_mut().and_then(|s| s.cur()) {
@@ -329,5 +329,5 @@ fn timeout_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     if ours && vm.error_is(&Error::Raised(exc_v), ExcType::Interrupted) {
         return Err(Error::new(ExcType::TimeoutError, "timed out"));
     }
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }

@@ -128,7 +128,7 @@ impl NativeObject for Queue {
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         Ok(match name {
             "maxsize" => Some(Value::Int(self.chan.capacity as i64)),
-            "closed" => Some(Value::Bool(self.chan.closed.get())),
+            "closed" => Some(Value::bool(self.chan.closed.get())),
             _ => None,
         })
     }
@@ -203,14 +203,14 @@ fn queue_empty(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
     check_args("empty", args, 1, 1)?;
     no_kwargs("empty", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "empty")?;
-    Ok(Value::Bool(q.chan.items.borrow().is_empty()))
+    Ok(Value::bool(q.chan.items.borrow().is_empty()))
 }
 
 fn queue_full(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("full", args, 1, 1)?;
     no_kwargs("full", kw)?;
     let q = this::<Queue>(&args[0], "Queue", "full")?;
-    Ok(Value::Bool(q.chan.is_full()))
+    Ok(Value::bool(q.chan.is_full()))
 }
 
 /// `__iter__` of an object that is its own iterator.
@@ -278,7 +278,7 @@ fn event_set(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     no_kwargs("set", kw)?;
     let e = this::<Event>(&args[0], "Event", "set")?;
     e.flag.set(true);
-    wake_all(vm, &e.waiters, || Wake::Value(Value::Bool(true)));
+    wake_all(vm, &e.waiters, || Wake::Value(Value::Bool(Truth::True)));
     Ok(Value::None)
 }
 
@@ -293,7 +293,7 @@ fn event_is_set(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
     check_args("is_set", args, 1, 1)?;
     no_kwargs("is_set", kw)?;
     let e = this::<Event>(&args[0], "Event", "is_set")?;
-    Ok(Value::Bool(e.flag.get()))
+    Ok(Value::bool(e.flag.get()))
 }
 
 fn event_wait(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -302,7 +302,7 @@ fn event_wait(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let e = this::<Event>(&args[0], "Event", "wait")?;
     vm.begin_switch("wait")?;
     if e.flag.get() {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     let w = vm.park("wait", Some(args[0].clone()));
     e.waiters.borrow_mut().push_back(w);
@@ -440,7 +440,11 @@ impl Semaphore {
         let mut left = n;
         // Handoff: a permit must reach its new owner even if an
         // interruption lands before it runs, or it would be lost.
-        while left > 0 && wake_first(vm, &self.waiters, || Wake::Handoff(Value::Bool(true))) {
+        while left > 0
+            && wake_first(vm, &self.waiters, || {
+                Wake::Handoff(Value::Bool(Truth::True))
+            })
+        {
             left -= 1;
         }
         self.count.set(self.count.get().saturating_add(left));
@@ -557,7 +561,7 @@ fn sem_acquire(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     // waiters first), so taking one keeps the order FIFO.
     if s.count.get() > 0 {
         s.count.set(s.count.get() - 1);
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     let w = vm.park("acquire", Some(args[0].clone()));
     s.waiters.borrow_mut().push_back(w);
@@ -584,5 +588,5 @@ fn sem_release(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 fn sem_locked(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("locked", args, 1, 1)?;
     no_kwargs("locked", kw)?;
-    Ok(Value::Bool(sem_of(&args[0], "locked")?.count.get() == 0))
+    Ok(Value::bool(sem_of(&args[0], "locked")?.count.get() == 0))
 }

@@ -387,7 +387,7 @@ impl NativeObject for Stream {
     }
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         Ok(match name {
-            "closed" => Some(Value::Bool(self.closed.get())),
+            "closed" => Some(Value::bool(self.closed.get())),
             "name" if !matches!(self.kind, Kind::StringIO | Kind::BytesIO) => {
                 Some(self.name.clone())
             }
@@ -398,7 +398,7 @@ impl NativeObject for Stream {
             "errors" if self.kind == Kind::Text => Some(Value::str(
                 self.file.as_ref().map_or("strict", |f| f.cfg.errors),
             )),
-            "line_buffering" => Some(Value::Bool(false)),
+            "line_buffering" => Some(Value::Bool(Truth::False)),
             "newlines" => Some(Value::None),
             _ => None,
         })
@@ -1164,25 +1164,25 @@ fn s_truncate(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 fn s_readable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    Ok(Value::Bool(s.readable))
+    Ok(Value::bool(s.readable))
 }
 
 fn s_writable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    Ok(Value::Bool(s.writable))
+    Ok(Value::bool(s.writable))
 }
 
 fn s_seekable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    Ok(Value::Bool(s.file.as_ref().is_none_or(|f| f.seekable)))
+    Ok(Value::bool(s.file.as_ref().is_none_or(|f| f.seekable)))
 }
 
 fn s_isatty(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(&args[0])?;
     s.check_open()?;
-    Ok(Value::Bool(s.file.as_ref().is_some_and(|f| f.tty)))
+    Ok(Value::bool(s.file.as_ref().is_some_and(|f| f.tty)))
 }
 
 fn s_fileno(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1201,7 +1201,7 @@ fn s_enter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn s_exit(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     s_close(vm, &args[..1], kw)?;
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn s_next(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {

@@ -115,10 +115,10 @@ impl Enc {
     fn key(&self, vm: &mut Vm, k: &Value) -> Res<Option<String>> {
         Ok(Some(match k {
             Value::Str(s) => s.as_str().to_string(),
-            Value::Bool(b) => (if *b { "true" } else { "false" }).to_string(),
+            Value::Bool(b) => (if b.get() { "true" } else { "false" }).to_string(),
             Value::None => "null".to_string(),
             Value::Int(_) | Value::BigInt(_) => vm.repr(k)?,
-            Value::Float(f) => self.float(*f)?,
+            Value::Float(f) => self.float(f.get())?,
             Value::Instance(_) => match crate::vm::ops::payload_of(k) {
                 Some(p @ (Value::Str(_) | Value::Int(_) | Value::BigInt(_) | Value::Float(_))) => {
                     return self.key(vm, &p)
@@ -143,11 +143,11 @@ impl Enc {
     fn encode(&mut self, vm: &mut Vm, v: &Value, level: usize, out: &mut String) -> Res<()> {
         match v {
             Value::None => out.push_str("null"),
-            Value::Bool(true) => out.push_str("true"),
-            Value::Bool(false) => out.push_str("false"),
+            Value::Bool(Truth::True) => out.push_str("true"),
+            Value::Bool(Truth::False) => out.push_str("false"),
             Value::Int(i) => out.push_str(&i.to_string()),
             Value::BigInt(_) => out.push_str(&vm.repr(v)?),
-            Value::Float(f) => out.push_str(&self.float(*f)?),
+            Value::Float(f) => out.push_str(&self.float(f.get())?),
             Value::Str(s) => quote(s.as_str(), self.ensure_ascii, out),
             Value::List(l) => {
                 let items = l.items.borrow().clone();
@@ -425,7 +425,7 @@ impl Dec<'_> {
     fn constant(&self, vm: &mut Vm, name: &str, v: f64) -> Res<Value> {
         match &self.parse_constant {
             Some(f) => vm.call(f, &[Value::str(name)], &[]),
-            None => Ok(Value::Float(v)),
+            None => Ok(Value::float(v)),
         }
     }
 
@@ -449,8 +449,8 @@ impl Dec<'_> {
             '{' => self.object(vm, i, depth),
             '[' => self.array(vm, i, depth),
             'n' if self.starts(i, "null") => Ok((Value::None, i + 4)),
-            't' if self.starts(i, "true") => Ok((Value::Bool(true), i + 4)),
-            'f' if self.starts(i, "false") => Ok((Value::Bool(false), i + 5)),
+            't' if self.starts(i, "true") => Ok((Value::Bool(Truth::True), i + 4)),
+            'f' if self.starts(i, "false") => Ok((Value::Bool(Truth::False), i + 5)),
             'N' if self.starts(i, "NaN") => Ok((self.constant(vm, "NaN", f64::NAN)?, i + 3)),
             'I' if self.starts(i, "Infinity") => {
                 Ok((self.constant(vm, "Infinity", f64::INFINITY)?, i + 8))
@@ -503,7 +503,7 @@ impl Dec<'_> {
         let v = if is_float {
             match &self.parse_float {
                 Some(f) => vm.call(f, &[Value::string(text)], &[])?,
-                None => Value::Float(text.parse::<f64>().unwrap_or(f64::NAN)),
+                None => Value::float(text.parse::<f64>().unwrap_or(f64::NAN)),
             }
         } else {
             match &self.parse_int {

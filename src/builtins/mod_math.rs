@@ -37,7 +37,7 @@ fn range() -> Error {
 /// `float(v)` for a math argument (ints exactly, `__float__`, `__index__`).
 pub fn to_float(vm: &mut Vm, v: &Value) -> Res<f64> {
     match v {
-        Value::Float(f) => Ok(*f),
+        Value::Float(f) => Ok(f.get()),
         Value::Int(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(*b as i64 as f64),
         Value::BigInt(b) => crate::vm::num::big_to_f64(b),
@@ -112,7 +112,7 @@ fn math_1(
     if r.is_infinite() && x.is_finite() {
         return Err(if can_overflow { range() } else { domain() });
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 macro_rules! unary {
@@ -175,11 +175,11 @@ fn glibc_cbrt(x: f64) -> f64 {
 
 fn m_degrees(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let x = to_float(vm, one_arg("degrees", args)?)?;
-    Ok(Value::Float(x * (180.0 / std::f64::consts::PI)))
+    Ok(Value::float(x * (180.0 / std::f64::consts::PI)))
 }
 fn m_radians(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let x = to_float(vm, one_arg("radians", args)?)?;
-    Ok(Value::Float(x * (std::f64::consts::PI / 180.0)))
+    Ok(Value::float(x * (std::f64::consts::PI / 180.0)))
 }
 
 fn m_log1p(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -187,7 +187,7 @@ fn m_log1p(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     if x <= -1.0 {
         return Err(domain());
     }
-    Ok(Value::Float(x.ln_1p()))
+    Ok(Value::float(x.ln_1p()))
 }
 
 /// Natural log of any real, exact for huge ints (CPython's loghelper).
@@ -233,17 +233,17 @@ fn m_log(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         if den == 0.0 {
             return Err(Error::zero_division("float division by zero"));
         }
-        return Ok(Value::Float(num / den));
+        return Ok(Value::float(num / den));
     }
-    Ok(Value::Float(num))
+    Ok(Value::float(num))
 }
 fn m_log2(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let v = one_arg("log2", args)?;
-    Ok(Value::Float(log_of(vm, v, f64::log2)?))
+    Ok(Value::float(log_of(vm, v, f64::log2)?))
 }
 fn m_log10(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let v = one_arg("log10", args)?;
-    Ok(Value::Float(log_of(vm, v, f64::log10)?))
+    Ok(Value::float(log_of(vm, v, f64::log10)?))
 }
 
 /// Calls `__floor__`/`__ceil__`/`__trunc__` on instances.
@@ -301,7 +301,7 @@ fn m_pow(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (x, y) = two_floats(vm, "pow", args)?;
     if !x.is_finite() || !y.is_finite() {
         // C99 special cases never raise, except 0**-inf style handled by powf.
-        return Ok(Value::Float(x.powf(y)));
+        return Ok(Value::float(x.powf(y)));
     }
     let r = x.powf(y);
     if r.is_nan() {
@@ -310,48 +310,48 @@ fn m_pow(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     if r.is_infinite() {
         return Err(if x == 0.0 { domain() } else { range() });
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn m_fmod(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (x, y) = two_floats(vm, "fmod", args)?;
     if y.is_infinite() && x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let r = x % y;
     if r.is_nan() && !x.is_nan() && !y.is_nan() {
         return Err(domain());
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn m_remainder(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (x, y) = two_floats(vm, "remainder", args)?;
     if x.is_nan() || y.is_nan() {
-        return Ok(Value::Float(f64::NAN));
+        return Ok(Value::float(f64::NAN));
     }
     if x.is_infinite() || y == 0.0 {
         return Err(domain());
     }
     if y.is_infinite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
-    Ok(Value::Float(unsafe { remainder(x, y) }))
+    Ok(Value::float(unsafe { remainder(x, y) }))
 }
 
 fn m_atan2(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (y, x) = two_floats(vm, "atan2", args)?;
-    Ok(Value::Float(y.atan2(x)))
+    Ok(Value::float(y.atan2(x)))
 }
 
 fn m_copysign(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (x, y) = two_floats(vm, "copysign", args)?;
-    Ok(Value::Float(x.copysign(y)))
+    Ok(Value::float(x.copysign(y)))
 }
 
 fn m_nextafter(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (x, y) = two_floats(vm, "nextafter", args)?;
-    Ok(Value::Float(nextafter(x, y)))
+    Ok(Value::float(nextafter(x, y)))
 }
 
 fn nextafter(x: f64, y: f64) -> f64 {
@@ -372,13 +372,13 @@ fn nextafter(x: f64, y: f64) -> f64 {
 fn m_ulp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let x = to_float(vm, one_arg("ulp", args)?)?.abs();
     if x.is_nan() || x.is_infinite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let x2 = nextafter(x, f64::INFINITY);
     if x2.is_infinite() {
-        return Ok(Value::Float(x - nextafter(x, -f64::INFINITY)));
+        return Ok(Value::float(x - nextafter(x, -f64::INFINITY)));
     }
-    Ok(Value::Float(x2 - x))
+    Ok(Value::float(x2 - x))
 }
 
 fn frexp(x: f64) -> (f64, i64) {
@@ -418,7 +418,7 @@ fn ldexp(x: f64, e: i64) -> f64 {
 fn m_frexp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let x = to_float(vm, one_arg("frexp", args)?)?;
     let (m, e) = frexp(x);
-    Ok(Value::tuple(vec![Value::Float(m), Value::Int(e)]))
+    Ok(Value::tuple(vec![Value::float(m), Value::Int(e)]))
 }
 
 fn m_ldexp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -434,13 +434,13 @@ fn m_ldexp(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         .to_i64()
         .unwrap_or(if e.is_negative() { i64::MIN } else { i64::MAX });
     if x == 0.0 || !x.is_finite() {
-        return Ok(Value::Float(x));
+        return Ok(Value::float(x));
     }
     let r = ldexp(x, e);
     if r.is_infinite() {
         return Err(range());
     }
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn m_modf(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -451,21 +451,21 @@ fn m_modf(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         let i = x.trunc();
         ((x - i).copysign(x), i)
     };
-    Ok(Value::tuple(vec![Value::Float(f), Value::Float(i)]))
+    Ok(Value::tuple(vec![Value::float(f), Value::float(i)]))
 }
 
 fn m_isfinite(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         to_float(vm, one_arg("isfinite", args)?)?.is_finite(),
     ))
 }
 fn m_isinf(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Bool(
+    Ok(Value::bool(
         to_float(vm, one_arg("isinf", args)?)?.is_infinite(),
     ))
 }
 fn m_isnan(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Bool(to_float(vm, one_arg("isnan", args)?)?.is_nan()))
+    Ok(Value::bool(to_float(vm, one_arg("isnan", args)?)?.is_nan()))
 }
 
 fn m_isclose(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -484,13 +484,13 @@ fn m_isclose(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         return Err(Error::value_error("tolerances must be non-negative"));
     }
     if a == b {
-        return Ok(Value::Bool(true));
+        return Ok(Value::Bool(Truth::True));
     }
     if a.is_infinite() || b.is_infinite() {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     }
     let diff = (b - a).abs();
-    Ok(Value::Bool(
+    Ok(Value::bool(
         (diff <= (rel * b).abs()) || (diff <= (rel * a).abs()) || diff <= abs,
     ))
 }
@@ -673,7 +673,7 @@ fn m_fsum(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         if inf_sum.is_nan() {
             return Err(Error::value_error("-inf + inf in fsum"));
         }
-        return Ok(Value::Float(special));
+        return Ok(Value::float(special));
     }
     let mut n = p.len();
     let mut hi = 0.0;
@@ -701,7 +701,7 @@ fn m_fsum(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             }
         }
     }
-    Ok(Value::Float(hi))
+    Ok(Value::float(hi))
 }
 
 /// CPython's accurate `vector_norm` (used by hypot and dist).
@@ -770,7 +770,7 @@ fn m_hypot(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     for a in args {
         v.push(to_float(vm, a)?);
     }
-    Ok(Value::Float(norm_of(v)))
+    Ok(Value::float(norm_of(v)))
 }
 
 fn m_dist(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -791,7 +791,7 @@ fn m_dist(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     for (a, b) in p.iter().zip(&q) {
         v.push(to_float(vm, a)? - to_float(vm, b)?);
     }
-    Ok(Value::Float(norm_of(v)))
+    Ok(Value::float(norm_of(v)))
 }
 
 // ----- gamma and lgamma: CPython's Lanczos implementation ------------------
@@ -971,11 +971,11 @@ fn lgamma(x: f64) -> f64 {
 
 pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
     let m = vm.new_module("math", None);
-    m.set_str("pi", Value::Float(std::f64::consts::PI));
-    m.set_str("e", Value::Float(std::f64::consts::E));
-    m.set_str("tau", Value::Float(std::f64::consts::TAU));
-    m.set_str("inf", Value::Float(f64::INFINITY));
-    m.set_str("nan", Value::Float(f64::NAN));
+    m.set_str("pi", Value::float(std::f64::consts::PI));
+    m.set_str("e", Value::float(std::f64::consts::E));
+    m.set_str("tau", Value::float(std::f64::consts::TAU));
+    m.set_str("inf", Value::float(f64::INFINITY));
+    m.set_str("nan", Value::float(f64::NAN));
     let fns: &[(&'static str, crate::vm::object::NativeFnPtr)] = &[
         ("sqrt", m_sqrt),
         ("exp", m_exp),

@@ -85,11 +85,11 @@ fn o_invert(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 }
 fn o_not(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("not_", args, 1, 1)?;
-    Ok(Value::Bool(!vm.truthy(&args[0])?))
+    Ok(Value::bool(!vm.truthy(&args[0])?))
 }
 fn o_truth(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("truth", args, 1, 1)?;
-    Ok(Value::Bool(vm.truthy(&args[0])?))
+    Ok(Value::bool(vm.truthy(&args[0])?))
 }
 fn o_abs(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("abs", args, 1, 1)?;
@@ -136,7 +136,7 @@ fn o_iconcat(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 }
 fn o_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("contains", args, 2, 2)?;
-    Ok(Value::Bool(vm.contains(&args[0], &args[1])?))
+    Ok(Value::bool(vm.contains(&args[0], &args[1])?))
 }
 fn o_count_of(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("countOf", args, 2, 2)?;

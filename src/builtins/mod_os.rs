@@ -353,7 +353,7 @@ impl NativeObject for StatResult {
         let mut parts = Vec::new();
         for (n, v) in self.fields.iter().take(10) {
             let v = match (n, v) {
-                (_, Value::Float(f)) => Value::Int(*f as i64),
+                (_, Value::Float(f)) => Value::Int(f.get() as i64),
                 _ => v.clone(),
             };
             parts.push(format!("{n}={}", vm.repr(&v)?));
@@ -366,7 +366,7 @@ fn os_stat(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     use std::os::unix::fs::MetadataExt;
     let (p, pv) = path_arg(args, kw, 0, "path", "stat")?;
     let md = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&pv), None))?;
-    let t = |s: i64, ns: i64| Value::Float(s as f64 + ns as f64 / 1e9);
+    let t = |s: i64, ns: i64| Value::float(s as f64 + ns as f64 / 1e9);
     let fields = vec![
         ("st_mode", Value::Int(md.mode() as i64)),
         ("st_ino", Value::Int(md.ino() as i64)),
@@ -505,33 +505,33 @@ fn p_dirname(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn p_exists(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("exists", args, 1, 1)?;
     let Ok(p) = path_str(&args[0], "exists") else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
-    Ok(Value::Bool(std::fs::metadata(p).is_ok()))
+    Ok(Value::bool(std::fs::metadata(p).is_ok()))
 }
 
 fn p_isfile(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("isfile", args, 1, 1)?;
     let Ok(p) = path_str(&args[0], "isfile") else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
-    Ok(Value::Bool(std::path::Path::new(&p).is_file()))
+    Ok(Value::bool(std::path::Path::new(&p).is_file()))
 }
 
 fn p_isdir(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("isdir", args, 1, 1)?;
     let Ok(p) = path_str(&args[0], "isdir") else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
-    Ok(Value::Bool(std::path::Path::new(&p).is_dir()))
+    Ok(Value::bool(std::path::Path::new(&p).is_dir()))
 }
 
 fn p_islink(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("islink", args, 1, 1)?;
     let Ok(p) = path_str(&args[0], "islink") else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
-    Ok(Value::Bool(
+    Ok(Value::bool(
         std::fs::symlink_metadata(p)
             .map(|m| m.file_type().is_symlink())
             .unwrap_or(false),
@@ -636,14 +636,14 @@ fn p_getmtime(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     use std::os::unix::fs::MetadataExt;
     let p = one_path(args, "getmtime")?;
     let md = std::fs::metadata(&p).map_err(|e| os_error(vm, &e, Some(&args[0]), None))?;
-    Ok(Value::Float(
+    Ok(Value::float(
         md.mtime() as f64 + md.mtime_nsec() as f64 / 1e9,
     ))
 }
 
 fn p_isabs(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let p = one_path(args, "isabs")?;
-    Ok(Value::Bool(p.starts_with('/')))
+    Ok(Value::bool(p.starts_with('/')))
 }
 
 fn p_commonprefix(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {

@@ -473,7 +473,7 @@ fn r_random(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("random", args, 1, 1)?;
     st!(s, args);
     let r = s.mt.borrow_mut().random();
-    Ok(Value::Float(r))
+    Ok(Value::float(r))
 }
 
 fn r_getrandbits(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -509,8 +509,8 @@ fn r_randbytes(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 /// An integer argument of randrange (integral floats are accepted).
 fn range_arg(vm: &mut Vm, v: &Value, what: &str) -> Res<BigInt> {
     if let Value::Float(f) = v {
-        if f.fract() == 0.0 && f.is_finite() {
-            return Ok(num_traits::FromPrimitive::from_f64(*f).unwrap_or_default());
+        if f.get().fract() == 0.0 && f.get().is_finite() {
+            return Ok(num_traits::FromPrimitive::from_f64(f.get()).unwrap_or_default());
         }
         return Err(Error::value_error(format!(
             "non-integer {what} for randrange()"
@@ -803,7 +803,7 @@ fn r_choices(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
         ));
     }
     let last = cum.last().cloned().unwrap_or(Value::Int(0));
-    let total = vm.binary(BinOp::Add, last, Value::Float(0.0))?;
+    let total = vm.binary(BinOp::Add, last, Value::float(0.0))?;
     let total = to_float(vm, &total)?;
     if total <= 0.0 {
         return Err(Error::value_error(
@@ -816,7 +816,7 @@ fn r_choices(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let hi = n.saturating_sub(1);
     for _ in 0..k {
         let r = s.mt.borrow_mut().random() * total;
-        let i = bisect_right(vm, &cum, &Value::Float(r), 0, hi)?;
+        let i = bisect_right(vm, &cum, &Value::float(r), 0, hi)?;
         out.push(vm.getitem(&pop, &Value::Int(i as i64))?);
     }
     Ok(Value::list(out))
@@ -827,7 +827,7 @@ fn r_uniform(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     st!(s, args);
     let r = s.mt.borrow_mut().random();
     let d = vm.binary(BinOp::Sub, args[2].clone(), args[1].clone())?;
-    let t = vm.binary(BinOp::Mul, d, Value::Float(r))?;
+    let t = vm.binary(BinOp::Mul, d, Value::float(r))?;
     vm.binary(BinOp::Add, args[1].clone(), t)
 }
 
@@ -858,7 +858,7 @@ fn r_triangular(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
         None => 0.5,
         Some(m) => {
             if high == low {
-                return Ok(Value::Float(low));
+                return Ok(Value::float(low));
             }
             (to_float(vm, &m)? - low) / (high - low)
         }
@@ -868,7 +868,7 @@ fn r_triangular(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
         c = 1.0 - c;
         std::mem::swap(&mut low, &mut high);
     }
-    Ok(Value::Float(low + (high - low) * (u * c).sqrt()))
+    Ok(Value::float(low + (high - low) * (u * c).sqrt()))
 }
 
 fn gauss(s: &MtState) -> f64 {
@@ -888,7 +888,7 @@ fn r_gauss(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let mu = float_kw(vm, args, kw, 1, "mu", 0.0)?;
     let sigma = float_kw(vm, args, kw, 2, "sigma", 1.0)?;
     let z = gauss(s);
-    Ok(Value::Float(mu + z * sigma))
+    Ok(Value::float(mu + z * sigma))
 }
 
 fn normal(s: &MtState) -> f64 {
@@ -910,7 +910,7 @@ fn r_normalvariate(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Valu
     st!(s, args);
     let mu = float_kw(vm, args, kw, 1, "mu", 0.0)?;
     let sigma = float_kw(vm, args, kw, 2, "sigma", 1.0)?;
-    Ok(Value::Float(mu + normal(s) * sigma))
+    Ok(Value::float(mu + normal(s) * sigma))
 }
 
 fn r_lognormvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -918,7 +918,7 @@ fn r_lognormvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Va
     st!(s, args);
     let mu = to_float(vm, &args[1])?;
     let sigma = to_float(vm, &args[2])?;
-    Ok(Value::Float((mu + normal(s) * sigma).exp()))
+    Ok(Value::float((mu + normal(s) * sigma).exp()))
 }
 
 fn r_expovariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -929,7 +929,7 @@ fn r_expovariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     if lambd == 0.0 {
         return Err(Error::zero_division("float division by zero"));
     }
-    Ok(Value::Float(-(1.0 - r).ln() / lambd))
+    Ok(Value::float(-(1.0 - r).ln() / lambd))
 }
 
 fn r_vonmisesvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -940,7 +940,7 @@ fn r_vonmisesvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<V
     let tau = std::f64::consts::TAU;
     let mut m = s.mt.borrow_mut();
     if kappa <= 1e-6 {
-        return Ok(Value::Float(tau * m.random()));
+        return Ok(Value::float(tau * m.random()));
     }
     let s_ = 0.5 / kappa;
     let r = s_ + (1.0 + s_ * s_).sqrt();
@@ -961,7 +961,7 @@ fn r_vonmisesvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<V
     } else {
         (mu - f.acos()).rem_euclid(tau)
     };
-    Ok(Value::Float(theta))
+    Ok(Value::float(theta))
 }
 
 fn gamma(s: &MtState, alpha: f64, beta: f64) -> Res<f64> {
@@ -1021,7 +1021,7 @@ fn r_gammavariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Valu
     st!(s, args);
     let a = to_float(vm, &args[1])?;
     let b = to_float(vm, &args[2])?;
-    Ok(Value::Float(gamma(s, a, b)?))
+    Ok(Value::float(gamma(s, a, b)?))
 }
 
 fn r_betavariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1031,9 +1031,9 @@ fn r_betavariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     let b = to_float(vm, &args[2])?;
     let y = gamma(s, a, 1.0)?;
     if y != 0.0 {
-        return Ok(Value::Float(y / (y + gamma(s, b, 1.0)?)));
+        return Ok(Value::float(y / (y + gamma(s, b, 1.0)?)));
     }
-    Ok(Value::Float(0.0))
+    Ok(Value::float(0.0))
 }
 
 fn r_paretovariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1041,7 +1041,7 @@ fn r_paretovariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Val
     st!(s, args);
     let alpha = to_float(vm, &args[1])?;
     let u = 1.0 - s.mt.borrow_mut().random();
-    Ok(Value::Float(u.powf(-1.0 / alpha)))
+    Ok(Value::float(u.powf(-1.0 / alpha)))
 }
 
 fn r_weibullvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1050,7 +1050,7 @@ fn r_weibullvariate(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Va
     let alpha = to_float(vm, &args[1])?;
     let beta = to_float(vm, &args[2])?;
     let u = 1.0 - s.mt.borrow_mut().random();
-    Ok(Value::Float(alpha * (-u.ln()).powf(1.0 / beta)))
+    Ok(Value::float(alpha * (-u.ln()).powf(1.0 / beta)))
 }
 
 fn r_getstate(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -1059,7 +1059,7 @@ fn r_getstate(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
     let m = s.mt.borrow();
     let mut words: Vec<Value> = m.mt.iter().map(|&w| Value::Int(w as i64)).collect();
     words.push(Value::Int(m.index as i64));
-    let g = m.gauss_next.map(Value::Float).unwrap_or(Value::None);
+    let g = m.gauss_next.map(Value::float).unwrap_or(Value::None);
     Ok(Value::tuple(vec![Value::Int(3), Value::tuple(words), g]))
 }
 

@@ -1583,8 +1583,8 @@ fn pat_eq(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     check_args("__eq__", args, 2, 2)?;
     let a = pat_of(&args[0])?;
     Ok(match downcast::<PatternObj>(&args[1]) {
-        Some(b) => Value::Bool(a.flags == b.flags && a.pattern.as_str() == b.pattern.as_str()),
-        None => Value::Bool(false),
+        Some(b) => Value::bool(a.flags == b.flags && a.pattern.as_str() == b.pattern.as_str()),
+        None => Value::Bool(Truth::False),
     })
 }
 

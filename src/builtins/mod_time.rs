@@ -88,7 +88,7 @@ fn ns_value(ns: i128) -> Value {
 }
 
 fn t_time(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Float(wall_ns() as f64 / 1e9))
+    Ok(Value::float(wall_ns() as f64 / 1e9))
 }
 fn t_time_ns(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(ns_value(wall_ns()))
@@ -107,13 +107,13 @@ fn mono_ns() -> i128 {
 }
 
 fn t_monotonic(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Float(mono_ns() as f64 / 1e9))
+    Ok(Value::float(mono_ns() as f64 / 1e9))
 }
 fn t_monotonic_ns(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     Ok(ns_value(mono_ns()))
 }
 fn t_process_time(_vm: &mut Vm, _args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
-    Ok(Value::Float(
+    Ok(Value::float(
         clock_ns(CLOCK_PROCESS_CPUTIME_ID) as f64 / 1e9,
     ))
 }
@@ -296,7 +296,7 @@ fn t_mktime(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     if t == -1 && tm.tm_wday == -1 {
         return Err(Error::overflow_error("mktime argument out of range"));
     }
-    Ok(Value::Float(t as f64))
+    Ok(Value::float(t as f64))
 }
 
 fn format_tm(fmt: &str, tm: &Tm) -> Res<String> {

@@ -173,7 +173,7 @@ fn this_int(args: &[Value], name: &str) -> Res<Value> {
 
 fn this_float(args: &[Value], name: &str) -> Res<f64> {
     match args.first().map(unwrap) {
-        Some(Value::Float(f)) => Ok(f),
+        Some(Value::Float(f)) => Ok(f.get()),
         _ => Err(wrong_receiver(name, "float", args.first())),
     }
 }
@@ -299,7 +299,7 @@ fn num_float(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let a = this_num(args, "__float__")?;
     rest(args, "__float__", 0, 0)?;
     match to_f64(&a) {
-        Some(f) => Ok(Value::Float(f?)),
+        Some(f) => Ok(Value::float(f?)),
         None => Err(wrong_receiver("__float__", "int", args.first())),
     }
 }
@@ -308,7 +308,7 @@ fn num_abs(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let a = this_num(args, "__abs__")?;
     rest(args, "__abs__", 0, 0)?;
     Ok(match a {
-        Value::Float(f) => Value::Float(f.abs()),
+        Value::Float(f) => Value::float(f.get().abs()),
         Value::Bool(b) => Value::Int(b as i64),
         Value::Int(i) if i < 0 => return vm.unary_neg(Value::Int(i)),
         Value::BigInt(b) => Value::bigint(b.abs()),
@@ -331,7 +331,7 @@ fn int_invert(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn num_bool(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let a = this_num(args, "__bool__")?;
     rest(args, "__bool__", 0, 0)?;
-    Ok(Value::Bool(vm.truthy(&a)?))
+    Ok(Value::bool(vm.truthy(&a)?))
 }
 
 fn num_round(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
@@ -548,10 +548,10 @@ fn bool_bitop(vm: &mut Vm, args: &[Value], op: BinOp, name: &str) -> Res<Value> 
     let r = rest(args, name, 1, 1)?;
     let b = unwrap(&r[0]);
     match (&a, &b) {
-        (Value::Bool(x), Value::Bool(y)) => Ok(Value::Bool(match op {
-            BinOp::BitAnd => *x & *y,
-            BinOp::BitOr => *x | *y,
-            _ => *x ^ *y,
+        (Value::Bool(x), Value::Bool(y)) => Ok(Value::bool(match op {
+            BinOp::BitAnd => x.get() & y.get(),
+            BinOp::BitOr => x.get() | y.get(),
+            _ => x.get() ^ y.get(),
         })),
         _ if is_int(&b) => vm.binary(op, plain_int(a), plain_int(b)),
         _ => Ok(vm.types.not_implemented.clone()),
@@ -573,7 +573,7 @@ fn bool_xor(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn float_self(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let f = this_float(args, "__float__")?;
     rest(args, "__float__", 0, 0)?;
-    Ok(Value::Float(f))
+    Ok(Value::float(f))
 }
 
 fn float_trunc(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -594,7 +594,7 @@ fn float_ceil(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> 
 fn float_is_integer(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let f = this_float(args, "is_integer")?;
     rest(args, "float.is_integer", 0, 0)?;
-    Ok(Value::Bool(f.is_finite() && f.fract() == 0.0))
+    Ok(Value::bool(f.is_finite() && f.fract() == 0.0))
 }
 
 /// Splits a finite float into (mantissa, exponent) with value m * 2^e.
@@ -714,7 +714,7 @@ fn float_fromhex(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
             r[0].type_name()
         )));
     };
-    let v = Value::Float(parse_hex_float(s.as_str())?);
+    let v = Value::float(parse_hex_float(s.as_str())?);
     match args.first() {
         Some(Value::Class(c)) if !std::rc::Rc::ptr_eq(c, &vm.types.float) => {
             let cls = args[0].clone();

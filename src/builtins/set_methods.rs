@@ -567,9 +567,9 @@ fn set_issubset(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     let r = rest(args, "set.issubset", 1, 1)?;
     let o = as_set(vm, &r[0])?;
     let (Value::Set(o) | Value::FrozenSet(o)) = &o else {
-        return Ok(Value::Bool(false));
+        return Ok(Value::Bool(Truth::False));
     };
-    Ok(Value::Bool(vm.set_subset(&s, o)?))
+    Ok(Value::bool(vm.set_subset(&s, o)?))
 }
 
 fn set_issuperset(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -577,10 +577,10 @@ fn set_issuperset(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Valu
     let r = rest(args, "set.issuperset", 1, 1)?;
     for x in vm.iterate(&unwrap(&r[0]))? {
         if !vm.set_contains(&s, &probe_key(&x))? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 fn set_isdisjoint(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -588,10 +588,10 @@ fn set_isdisjoint(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Valu
     let r = rest(args, "set.isdisjoint", 1, 1)?;
     for x in vm.iterate(&unwrap(&r[0]))? {
         if vm.set_contains(&s, &probe_key(&x))? {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
     }
-    Ok(Value::Bool(true))
+    Ok(Value::Bool(Truth::True))
 }
 
 // ----- dunders -----------------------------------------------------------------------
@@ -605,7 +605,7 @@ fn set_len(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 fn set_contains(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let (_, s) = this(args, "__contains__")?;
     let r = rest(args, "__contains__", 1, 1)?;
-    Ok(Value::Bool(vm.set_contains(&s, &probe_key(&r[0]))?))
+    Ok(Value::bool(vm.set_contains(&s, &probe_key(&r[0]))?))
 }
 
 fn set_iter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -725,7 +725,7 @@ fn set_cmp(vm: &mut Vm, args: &[Value], op: CmpOp, name: &str) -> Res<Value> {
     let Some(o) = operand(&r[0]) else {
         return Ok(vm.types.not_implemented.clone());
     };
-    Ok(Value::Bool(match op {
+    Ok(Value::bool(match op {
         CmpOp::Eq => vm.set_eq(&v, &o)?,
         CmpOp::NotEq => !vm.set_eq(&v, &o)?,
         _ => vm.set_order(op, &v, &o)?,

@@ -541,7 +541,7 @@ fn str_swapcase(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
 
 fn all_chars(args: &[Value], name: &str, f: fn(char) -> bool) -> Res<Value> {
     let s = this(args, name)?;
-    Ok(Value::Bool(!s.s.is_empty() && s.s.chars().all(f)))
+    Ok(Value::bool(!s.s.is_empty() && s.s.chars().all(f)))
 }
 
 fn str_isalnum(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -564,11 +564,11 @@ fn str_isspace(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
 }
 fn str_isascii(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(args, "isascii")?;
-    Ok(Value::Bool(s.is_ascii()))
+    Ok(Value::bool(s.is_ascii()))
 }
 fn str_isprintable(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     let s = this(args, "isprintable")?;
-    Ok(Value::Bool(s.s.chars().all(is_printable)))
+    Ok(Value::bool(s.s.chars().all(is_printable)))
 }
 
 fn str_isidentifier(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -588,7 +588,7 @@ fn str_isidentifier(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<V
             start(c) && it.all(cont)
         }
     };
-    Ok(Value::Bool(ok))
+    Ok(Value::bool(ok))
 }
 
 fn str_islower(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -596,13 +596,13 @@ fn str_islower(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     let mut cased = false;
     for c in s.s.chars() {
         if is_upper(c) || is_titlecase(c) {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
         if is_lower(c) {
             cased = true;
         }
     }
-    Ok(Value::Bool(cased))
+    Ok(Value::bool(cased))
 }
 
 fn str_isupper(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -610,13 +610,13 @@ fn str_isupper(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     let mut cased = false;
     for c in s.s.chars() {
         if is_lower(c) || is_titlecase(c) {
-            return Ok(Value::Bool(false));
+            return Ok(Value::Bool(Truth::False));
         }
         if is_upper(c) {
             cased = true;
         }
     }
-    Ok(Value::Bool(cased))
+    Ok(Value::bool(cased))
 }
 
 fn str_istitle(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
@@ -626,13 +626,13 @@ fn str_istitle(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
     for c in s.s.chars() {
         if is_upper(c) || is_titlecase(c) {
             if prev_cased {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
             prev_cased = true;
             cased = true;
         } else if is_lower(c) {
             if !prev_cased {
-                return Ok(Value::Bool(false));
+                return Ok(Value::Bool(Truth::False));
             }
             prev_cased = true;
             cased = true;
@@ -640,7 +640,7 @@ fn str_istitle(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value>
             prev_cased = false;
         }
     }
-    Ok(Value::Bool(cased))
+    Ok(Value::bool(cased))
 }
 
 // ----- searching -----------------------------------------------------------
@@ -743,10 +743,10 @@ fn tail_match(
                     ))
                 })?;
                 if check(&p) {
-                    return Ok(Value::Bool(true));
+                    return Ok(Value::Bool(Truth::True));
                 }
             }
-            Ok(Value::Bool(false))
+            Ok(Value::Bool(Truth::False))
         }
         v => {
             let p = str_of(v).ok_or_else(|| {
@@ -755,7 +755,7 @@ fn tail_match(
                     v.type_name()
                 ))
             })?;
-            Ok(Value::Bool(check(&p)))
+            Ok(Value::bool(check(&p)))
         }
     }
 }
@@ -1657,7 +1657,7 @@ fn str_contains(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     let s = this(args, "__contains__")?;
     one_operand(args)?;
     match str_of(&args[1]) {
-        Some(sub) => Ok(Value::Bool(s.s.contains(&*sub.s))),
+        Some(sub) => Ok(Value::bool(s.s.contains(&*sub.s))),
         None => Err(Error::type_error(format!(
             "'in <string>' requires string as left operand, not {}",
             args[1].type_name()
@@ -1706,7 +1706,7 @@ fn cmp_impl(vm: &mut Vm, args: &[Value], name: &str, f: fn(Ordering) -> bool) ->
     let s = this(args, name)?;
     check_args(name, &args[1..], 1, 1)?;
     match str_of(&args[1]) {
-        Some(o) => Ok(Value::Bool(f(s.s.cmp(&o.s)))),
+        Some(o) => Ok(Value::bool(f(s.s.cmp(&o.s)))),
         None => Ok(vm.types.not_implemented.clone()),
     }
 }

@@ -10,9 +10,9 @@ use crate::vm::value::Value;
 fn constant(e: &Expr) -> Option<Value> {
     Some(match &e.node {
         ExprKind::None => Value::None,
-        ExprKind::Bool(b) => Value::Bool(*b),
+        ExprKind::Bool(b) => Value::bool(*b),
         ExprKind::Int(i) => Value::Int(*i),
-        ExprKind::Float(f) => Value::Float(*f),
+        ExprKind::Float(f) => Value::float(*f),
         ExprKind::Str(s) => Value::str(s),
         ExprKind::Bytes(b) => Value::bytes(b.clone()),
         ExprKind::BigInt(digits) => Value::bigint(digits.parse().ok()?),
@@ -72,7 +72,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 if let (UnaryOp::Neg, ExprKind::Float(f)) = (op, &a.node) {
-                    let c = self.add_const(Value::Float(-f));
+                    let c = self.add_const(Value::float(-f));
                     self.emit(Op::LoadConst(c));
                     return;
                 }

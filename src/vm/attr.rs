@@ -344,7 +344,7 @@ impl Vm {
                 Some(Value::Int(1))
             }
             (Value::Float(_), "real") => Some(obj.clone()),
-            (Value::Float(_), "imag") => Some(Value::Float(0.0)),
+            (Value::Float(_), "imag") => Some(Value::float(0.0)),
             (Value::Function(f), _) => self.function_attr(f, n),
             (Value::Native(f), "__name__" | "__qualname__") => Some(Value::str(f.name)),
             (Value::Native(_), "__doc__") => Some(Value::None),
@@ -356,7 +356,7 @@ impl Vm {
             }
             (Value::Generator(g), "__name__") => Some(Value::Str(g.code.name.clone())),
             (Value::Generator(g), "__qualname__") => Some(Value::Str(g.code.qualname.clone())),
-            (Value::Generator(g), "gi_running") => Some(Value::Bool(g.state.borrow().running)),
+            (Value::Generator(g), "gi_running") => Some(Value::bool(g.state.borrow().running)),
             (Value::Object(o), _) => {
                 let o = o.clone();
                 o.getattr(self, n)?

@@ -47,7 +47,7 @@ impl NativeObject for ExcData {
             "args" => Some(self.args.borrow().clone()),
             "__cause__" => Some(self.cause.borrow().clone()),
             "__context__" => Some(self.context.borrow().clone()),
-            "__suppress_context__" => Some(Value::Bool(self.suppress_context.get())),
+            "__suppress_context__" => Some(Value::bool(self.suppress_context.get())),
             "__traceback__" => Some(traceback_object(&self.traceback.borrow())),
             "__siblings__" => Some(self.siblings.borrow().clone()),
             // SystemExit.code, StopIteration.value: the first argument.

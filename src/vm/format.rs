@@ -1404,8 +1404,8 @@ mod tests {
         fn repr_of(&mut self, v: &Value) -> Res<String> {
             Ok(match v {
                 Value::Int(_) | Value::BigInt(_) => int(v).unwrap().to_string(),
-                Value::Bool(b) => if *b { "True" } else { "False" }.into(),
-                Value::Float(f) => float_repr(*f),
+                Value::Bool(b) => if b.get() { "True" } else { "False" }.into(),
+                Value::Float(f) => float_repr(f.get()),
                 Value::Str(s) => format!("'{}'", s.s),
                 Value::Tuple(t) => {
                     let parts: Res<Vec<String>> = t.items.iter().map(|x| self.repr_of(x)).collect();
@@ -1436,7 +1436,7 @@ mod tests {
             match (v, int(v)) {
                 (_, Some(b)) => Ok(b),
                 (Value::Float(f), _) if matches!(conv, 'd' | 'i' | 'u') => {
-                    Ok(BigInt::from(f.trunc() as i64))
+                    Ok(BigInt::from(f.get().trunc() as i64))
                 }
                 _ => Err(Error::type_error(format!(
                     "%{conv} format: {} is required, not {}",
@@ -1451,7 +1451,7 @@ mod tests {
         }
         fn float_of(&mut self, v: &Value) -> Res<f64> {
             match (v, int(v)) {
-                (Value::Float(f), _) => Ok(*f),
+                (Value::Float(f), _) => Ok(f.get()),
                 (_, Some(b)) => Ok(b.to_f64().unwrap()),
                 _ => Err(Error::type_error(format!(
                     "must be real number, not {}",
@@ -1461,11 +1461,13 @@ mod tests {
         }
         fn format_of(&mut self, v: &Value, spec: &str) -> Res<String> {
             match v {
-                Value::Bool(b) if spec.is_empty() => Ok(if *b { "True" } else { "False" }.into()),
+                Value::Bool(b) if spec.is_empty() => {
+                    Ok(if b.get() { "True" } else { "False" }.into())
+                }
                 Value::Int(_) | Value::BigInt(_) | Value::Bool(_) => {
                     format_int(&int(v).unwrap(), &parse_spec(spec)?)
                 }
-                Value::Float(f) => format_float(*f, &parse_spec(spec)?),
+                Value::Float(f) => format_float(f.get(), &parse_spec(spec)?),
                 Value::Str(s) => format_str(&s.s, &parse_spec(spec)?),
                 _ if spec.is_empty() => self.str_of(v),
                 _ => Err(Error::type_error(format!(
@@ -1501,7 +1503,7 @@ mod tests {
             match (v, name) {
                 (Value::Int(_) | Value::Float(_), "real") => Ok(v.clone()),
                 (Value::Int(_), "imag") => Ok(Value::Int(0)),
-                (Value::Float(_), "imag") => Ok(Value::Float(0.0)),
+                (Value::Float(_), "imag") => Ok(Value::float(0.0)),
                 _ => Err(Error::new(
                     ExcType::AttributeError,
                     format!("'{}' object has no attribute '{name}'", v.type_name()),
@@ -1748,7 +1750,7 @@ mod tests {
         ),
         (
             "%c",
-            || Value::tuple(vec![Value::Float(1.5)]),
+            || Value::tuple(vec![Value::float(1.5)]),
             "!TypeError: %c requires int or char",
         ),
         (
@@ -1773,7 +1775,7 @@ mod tests {
         ),
         (
             "%.*f",
-            || Value::tuple(vec![Value::Int(2), Value::Float(3.14159)]),
+            || Value::tuple(vec![Value::Int(2), Value::float(3.14159)]),
             "3.14",
         ),
         (
@@ -1783,7 +1785,7 @@ mod tests {
         ),
         (
             "%ld %hi %Lf",
-            || Value::tuple(vec![Value::Int(1), Value::Int(2), Value::Float(3.5)]),
+            || Value::tuple(vec![Value::Int(1), Value::Int(2), Value::float(3.5)]),
             "1 2 3.500000",
         ),
         (
@@ -1803,10 +1805,10 @@ mod tests {
         ),
         (
             "%x",
-            || Value::tuple(vec![Value::Float(3.0)]),
+            || Value::tuple(vec![Value::float(3.0)]),
             "!TypeError: %x format: an integer is required, not float",
         ),
-        ("%d", || Value::tuple(vec![Value::Float(3.7)]), "3"),
+        ("%d", || Value::tuple(vec![Value::float(3.7)]), "3"),
         (
             "%d",
             || Value::tuple(vec![Value::str("a")]),
@@ -1854,9 +1856,9 @@ mod tests {
             "%e %g %G",
             || {
                 Value::tuple(vec![
-                    Value::Float(0.0001),
-                    Value::Float(1e-05),
-                    Value::Float(1e+20),
+                    Value::float(0.0001),
+                    Value::float(1e-05),
+                    Value::float(1e+20),
                 ])
             },
             "1.000000e-04 1e-05 1E+20",
@@ -1865,9 +1867,9 @@ mod tests {
             "%#g %#.0f %#.0e",
             || {
                 Value::tuple(vec![
-                    Value::Float(1.0),
-                    Value::Float(2.0),
-                    Value::Float(3.0),
+                    Value::float(1.0),
+                    Value::float(2.0),
+                    Value::float(3.0),
                 ])
             },
             "1.00000 2. 3.e+00",
@@ -1882,21 +1884,21 @@ mod tests {
         ),
         (
             "%.2f%%",
-            || Value::tuple(vec![Value::Float(99.5)]),
+            || Value::tuple(vec![Value::float(99.5)]),
             "99.50%",
         ),
         (
             "%05.1f|%+.0e",
-            || Value::tuple(vec![Value::Float(-2.25), Value::Float(12345.0)]),
+            || Value::tuple(vec![Value::float(-2.25), Value::float(12345.0)]),
             "-02.2|+1e+04",
         ),
         (
             "%05f",
-            || Value::tuple(vec![Value::Float(f64::INFINITY)]),
+            || Value::tuple(vec![Value::float(f64::INFINITY)]),
             "00inf",
         ),
-        ("%+f", || Value::tuple(vec![Value::Float(f64::NAN)]), "+nan"),
-        ("%i", || Value::tuple(vec![Value::Bool(true)]), "1"),
+        ("%+f", || Value::tuple(vec![Value::float(f64::NAN)]), "+nan"),
+        ("%i", || Value::tuple(vec![Value::bool(true)]), "1"),
         (
             "%c",
             || Value::tuple(vec![big("1208925819614629174706176")]),
@@ -1973,8 +1975,8 @@ mod tests {
         ("{0!x}", || vec![Value::Int(1)], || vec![], "!ValueError: Unknown conversion specifier x"),
         ("{0!}", || vec![Value::Int(1)], || vec![], "!ValueError: unmatched '{' in format spec"),
         ("{0!rx}", || vec![Value::Int(1)], || vec![], "!ValueError: expected ':' after conversion specifier"),
-        ("{0:{1}}", || vec![Value::Float(3.14159), Value::str(".2f")], || vec![], "3.14"),
-        ("{:{}.{}f}", || vec![Value::Float(3.14159), Value::Int(10), Value::Int(3)], || vec![], "     3.142"),
+        ("{0:{1}}", || vec![Value::float(3.14159), Value::str(".2f")], || vec![], "3.14"),
+        ("{:{}.{}f}", || vec![Value::float(3.14159), Value::Int(10), Value::Int(3)], || vec![], "     3.142"),
         ("{:{:{}}}", || vec![Value::Int(1), Value::Int(2), Value::Int(3)], || vec![], "!ValueError: Max string recursion exceeded"),
         ("{0[1]}", || vec![Value::tuple(vec![Value::Int(5), Value::Int(6), Value::Int(7)])], || vec![], "6"),
         ("{0[5]}", || vec![Value::tuple(vec![Value::Int(5), Value::Int(6), Value::Int(7)])], || vec![], "!IndexError: tuple index out of range"),
@@ -1996,8 +1998,8 @@ mod tests {
         ("{!s:5}|", || vec![Value::tuple(vec![Value::Int(1), Value::Int(2)])], || vec![], "(1, 2)|"),
         ("{x!s:{w}.{p}}", || vec![], || vec![("x", Value::str("abcdef")), ("w", Value::Int(6)), ("p", Value::Int(2))], "ab    "),
         ("{0[99999999999999999999999]}", || vec![Value::tuple(vec![Value::Int(1)])], || vec![], "!ValueError: Too many decimal digits in format string"),
-        ("{}", || vec![Value::Bool(true)], || vec![], "True"),
-        ("{:>5}", || vec![Value::Bool(true)], || vec![], "    1"),
+        ("{}", || vec![Value::bool(true)], || vec![], "True"),
+        ("{:>5}", || vec![Value::bool(true)], || vec![], "    1"),
     ];
 
     #[test]

@@ -26,7 +26,7 @@ impl Vm {
             Value::Bool(b) => *b as u64,
             Value::Int(i) => num::hash_int(*i),
             Value::BigInt(b) => num::hash_big(b),
-            Value::Float(f) => num::hash_float(*f),
+            Value::Float(f) => num::hash_float(f.get()),
             Value::Str(s) => s.hash_code(),
             Value::Bytes(b) => fx(b),
             Value::Tuple(t) => {

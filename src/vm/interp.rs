@@ -417,7 +417,7 @@ impl Vm {
                                 _ => None,
                             };
                             if let Some(r) = r {
-                                self.replace_top2_scalars(Value::Bool(r));
+                                self.replace_top2_scalars(Value::bool(r));
                                 continue;
                             }
                         }
@@ -443,7 +443,7 @@ impl Vm {
                                     }
                                 }
                             };
-                            self.stack[n] = Value::Bool(r);
+                            self.stack[n] = Value::bool(r);
                             continue;
                         }
                         let a = std::mem::take(&mut self.stack[n]);
@@ -474,13 +474,13 @@ impl Vm {
                     Op::Not => {
                         let a = pop!(self);
                         let t = match a {
-                            Value::Bool(b) => b,
+                            Value::Bool(b) => b.get(),
                             _ => {
                                 sync!();
                                 tri!(self.truthy(&a))
                             }
                         };
-                        self.spush(Value::Bool(!t));
+                        self.spush(Value::bool(!t));
                     }
                     Op::Jump(t) => {
                         // Loop back edges poll for a due collection or a
@@ -499,7 +499,7 @@ impl Vm {
                     Op::PopJumpIfFalse(t) => {
                         let v = pop!(self);
                         let t_ = match v {
-                            Value::Bool(b) => b,
+                            Value::Bool(b) => b.get(),
                             _ => {
                                 sync!();
                                 tri!(self.truthy(&v))
@@ -512,7 +512,7 @@ impl Vm {
                     Op::PopJumpIfTrue(t) => {
                         let v = pop!(self);
                         let t_ = match v {
-                            Value::Bool(b) => b,
+                            Value::Bool(b) => b.get(),
                             _ => {
                                 sync!();
                                 tri!(self.truthy(&v))
@@ -525,7 +525,7 @@ impl Vm {
                     Op::JumpIfFalseOrPop(t) => {
                         let v = &self.stack[self.stack.len() - 1];
                         let t_ = match v {
-                            Value::Bool(b) => *b,
+                            Value::Bool(b) => b.get(),
                             _ => {
                                 let v = v.clone();
                                 sync!();
@@ -541,7 +541,7 @@ impl Vm {
                     Op::JumpIfTrueOrPop(t) => {
                         let v = &self.stack[self.stack.len() - 1];
                         let t_ = match v {
-                            Value::Bool(b) => *b,
+                            Value::Bool(b) => b.get(),
                             _ => {
                                 let v = v.clone();
                                 sync!();
@@ -566,12 +566,12 @@ impl Vm {
                         let a = pop!(self);
                         let less = match (&a, &b) {
                             (Value::Int(x), Value::Int(y)) => x < y,
-                            (Value::Float(x), Value::Float(y)) => x < y,
+                            (Value::Float(x), Value::Float(y)) => x.get() < y.get(),
                             _ => {
                                 sync!();
                                 let r = tri!(self.compare(CmpOp::Lt, &a, &b));
                                 match r {
-                                    Value::Bool(b) => b,
+                                    Value::Bool(b) => b.get(),
                                     other => tri!(self.truthy(&other)),
                                 }
                             }
@@ -928,7 +928,7 @@ impl Vm {
                         let exc = self.stack[self.stack.len() - 1].clone();
                         sync!();
                         let m = tri!(self.exception_matches(&exc, &t));
-                        self.spush(Value::Bool(m));
+                        self.spush(Value::bool(m));
                     }
                     Op::WithExitNormal => {
                         let exit = pop!(self);
@@ -944,7 +944,7 @@ impl Vm {
                         let tb = self.traceback_value(&exc);
                         let r = tri!(self.call(&exit, &[Value::Class(t), exc, tb], &[]));
                         let b = tri!(self.truthy(&r));
-                        self.spush(Value::Bool(b));
+                        self.spush(Value::bool(b));
                     }
                     Op::YieldValue => {
                         let v = pop!(self);
@@ -1140,7 +1140,7 @@ impl Vm {
                 _ => None,
             };
             if let Some(r) = r {
-                self.replace_top2_scalars(Value::Float(r));
+                self.replace_top2_scalars(Value::float(r));
                 return true;
             }
         }
@@ -1168,7 +1168,7 @@ impl Vm {
             return None;
         }
         match (&self.stack[n - 2], &self.stack[n - 1]) {
-            (Value::Float(x), Value::Float(y)) => Some((*x, *y)),
+            (Value::Float(x), Value::Float(y)) => Some((x.get(), y.get())),
             _ => None,
         }
     }

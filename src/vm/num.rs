@@ -36,7 +36,7 @@ pub fn big_to_f64(b: &BigInt) -> Res<f64> {
 
 pub fn to_f64(v: &Value) -> Option<Res<f64>> {
     Some(match v {
-        Value::Float(f) => Ok(*f),
+        Value::Float(f) => Ok(f.get()),
         Value::Int(i) => Ok(*i as f64),
         Value::Bool(b) => Ok(*b as i64 as f64),
         Value::BigInt(b) => big_to_f64(b),
@@ -84,7 +84,7 @@ pub fn int_op(op: BinOp, a: &Value, b: &Value) -> Res<Value> {
                     return Err(int_zero_div(op));
                 }
                 if x.unsigned_abs() < (1 << 53) && y.unsigned_abs() < (1 << 53) {
-                    return Ok(Value::Float(x as f64 / y as f64));
+                    return Ok(Value::float(x as f64 / y as f64));
                 }
                 None
             }
@@ -170,7 +170,7 @@ fn big_op(op: BinOp, x: &BigInt, y: &BigInt) -> Res<Value> {
             if y.is_zero() {
                 return Err(int_zero_div(op));
             }
-            Value::Float(big_true_div(x, y)?)
+            Value::float(big_true_div(x, y)?)
         }
         BinOp::BitAnd => Value::bigint(x & y),
         BinOp::BitOr => Value::bigint(x | y),
@@ -242,7 +242,7 @@ fn big_true_div(x: &BigInt, y: &BigInt) -> Res<f64> {
 
 /// `a op b` for two floats.
 pub fn float_op(op: BinOp, x: f64, y: f64) -> Res<Value> {
-    Ok(Value::Float(match op {
+    Ok(Value::float(match op {
         BinOp::Add => x + y,
         BinOp::Sub => x - y,
         BinOp::Mul => x * y,

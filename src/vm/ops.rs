@@ -76,21 +76,14 @@ impl Vm {
         use Value::*;
         Ok(Some(match (a, b) {
             (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => {
-                Bool(match op {
-                    BinOp::BitAnd => *x & *y,
-                    BinOp::BitOr => *x | *y,
-                    _ => *x ^ *y,
-                })
-            }
-            (Bool(x), Bool(y)) if matches!(op, BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor) => {
-                Value::Bool(match op {
-                    BinOp::BitAnd => *x & *y,
-                    BinOp::BitOr => *x | *y,
-                    _ => *x ^ *y,
+                Value::bool(match op {
+                    BinOp::BitAnd => x.get() & y.get(),
+                    BinOp::BitOr => x.get() | y.get(),
+                    _ => x.get() ^ y.get(),
                 })
             }
             _ if is_int(a) && is_int(b) => return int_op(op, a, b).map(Some),
-            (Float(x), Float(y)) => return float_op(op, *x, *y).map(Some),
+            (Float(x), Float(y)) => return float_op(op, x.get(), y.get()).map(Some),
             (Float(_), _) | (_, Float(_))
                 if matches!(a, Float(_) | Int(_) | Bool(_) | BigInt(_))
                     && matches!(b, Float(_) | Int(_) | Bool(_) | BigInt(_)) =>
@@ -408,7 +401,7 @@ impl Vm {
             }),
             Value::Bool(b) => Ok(Value::Int(-(*b as i64))),
             Value::BigInt(b) => Ok(Value::bigint(-(**b).clone())),
-            Value::Float(f) => Ok(Value::Float(-f)),
+            Value::Float(f) => Ok(Value::float(-f.get())),
             _ => self.unary_dunder(a, "__neg__", "-"),
         }
     }
@@ -449,9 +442,9 @@ impl Vm {
     pub fn truthy(&mut self, v: &Value) -> Res<bool> {
         Ok(match v {
             Value::Undef | Value::None => false,
-            Value::Bool(b) => *b,
+            Value::Bool(b) => b.get(),
             Value::Int(i) => *i != 0,
-            Value::Float(f) => *f != 0.0,
+            Value::Float(f) => f.get() != 0.0,
             Value::BigInt(_) => true,
             Value::Str(s) => !s.s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
@@ -466,7 +459,7 @@ impl Vm {
                 if let Some(m) = i.class.lookup(&b) {
                     let r = self.call(&m, std::slice::from_ref(v), &[])?;
                     return match r {
-                        Value::Bool(b) => Ok(b),
+                        Value::Bool(b) => Ok(b.get()),
                         other => Err(Error::type_error(format!(
                             "__bool__ should return bool, returned {}",
                             other.type_name()
@@ -493,7 +486,7 @@ impl Vm {
     // ----- comparison ---------------------------------------------------
 
     pub fn compare(&mut self, op: CmpOp, a: &Value, b: &Value) -> Res<Value> {
-        Ok(Value::Bool(match op {
+        Ok(Value::bool(match op {
             CmpOp::Is => a.is(b),
             CmpOp::IsNot => !a.is(b),
             CmpOp::In => self.contains(b, a)?,
@@ -511,14 +504,14 @@ impl Vm {
         }
         let v = self.rich_eq(a, b, false)?;
         match v {
-            Value::Bool(b) => Ok(b),
+            Value::Bool(b) => Ok(b.get()),
             other => self.truthy(&other),
         }
     }
 
     fn rich_eq(&mut self, a: &Value, b: &Value, negate: bool) -> Res<Value> {
         if let Some(r) = native_eq(a, b).filter(|_| !is_object(a) && !is_object(b)) {
-            return Ok(Value::Bool(r != negate));
+            return Ok(Value::bool(r != negate));
         }
         // Containers of arbitrary items.
         let r = match (a, b) {
@@ -534,7 +527,7 @@ impl Vm {
             _ => None,
         };
         if let Some(r) = r {
-            return Ok(Value::Bool(r != negate));
+            return Ok(Value::bool(r != negate));
         }
         let (name, rname) = if negate {
             ("__ne__", "__ne__")
@@ -551,7 +544,7 @@ impl Vm {
                 // Default __ne__ inverts __eq__.
                 if let Some(v) = self.try_cmp_dunder(a, b, "__eq__", "__eq__")? {
                     let t = self.truthy(&v)?;
-                    return Ok(Value::Bool(!t));
+                    return Ok(Value::bool(!t));
                 }
             }
             let pa = payload_of(a);
@@ -564,7 +557,7 @@ impl Vm {
                 }
             }
         }
-        Ok(Value::Bool(a.is(b) != negate))
+        Ok(Value::bool(a.is(b) != negate))
     }
 
     fn try_cmp_dunder(
@@ -632,10 +625,10 @@ impl Vm {
                     _ => o != Ordering::Less,
                 },
             };
-            return Ok(Value::Bool(r));
+            return Ok(Value::bool(r));
         }
         if let (Value::Set(_) | Value::FrozenSet(_), Value::Set(_) | Value::FrozenSet(_)) = (a, b) {
-            return self.set_order(op, a, b).map(Value::Bool);
+            return self.set_order(op, a, b).map(Value::bool);
         }
         let (name, rname) = match op {
             CmpOp::Lt => ("__lt__", "__gt__"),
@@ -679,13 +672,13 @@ impl Vm {
         use Value::*;
         Ok(Some(match (a, b) {
             (Int(x), Int(y)) => Some(x.cmp(y)),
-            (Float(x), Float(y)) => x.partial_cmp(y),
+            (Float(x), Float(y)) => x.get().partial_cmp(&y.get()),
             _ if is_int(a) && is_int(b) => {
                 let (x, y) = (num::to_big(a).unwrap(), num::to_big(b).unwrap());
                 Some(x.cmp(&y))
             }
-            (Float(f), i) if is_int(i) => num::cmp_int_float(i, *f).map(|o| o.reverse()),
-            (i, Float(f)) if is_int(i) => num::cmp_int_float(i, *f),
+            (Float(f), i) if is_int(i) => num::cmp_int_float(i, f.get()).map(|o| o.reverse()),
+            (i, Float(f)) if is_int(i) => num::cmp_int_float(i, f.get()),
             (Str(x), Str(y)) => Some(x.s.cmp(&y.s)),
             (Bytes(x), Bytes(y)) => Some(x.cmp(y)),
             (List(x), List(y)) => {
@@ -722,12 +715,12 @@ impl Vm {
     pub fn less_than(&mut self, a: &Value, b: &Value) -> Res<bool> {
         match (a, b) {
             (Value::Int(x), Value::Int(y)) => Ok(x < y),
-            (Value::Float(x), Value::Float(y)) => Ok(x < y),
+            (Value::Float(x), Value::Float(y)) => Ok(x.get() < y.get()),
             (Value::Str(x), Value::Str(y)) => Ok(x.s < y.s),
             _ => {
                 let v = self.compare(CmpOp::Lt, a, b)?;
                 match v {
-                    Value::Bool(b) => Ok(b),
+                    Value::Bool(b) => Ok(b.get()),
                     other => self.truthy(&other),
                 }
             }
@@ -768,7 +761,7 @@ impl Vm {
                 let i = match item {
                     Value::Int(i) => *i,
                     Value::Bool(b) => *b as i64,
-                    Value::Float(f) if f.fract() == 0.0 => *f as i64,
+                    Value::Float(f) if f.get().fract() == 0.0 => f.get() as i64,
                     _ => return Ok(false),
                 };
                 Ok(if r.step > 0 {
@@ -853,11 +846,11 @@ pub fn native_eq(a: &Value, b: &Value) -> Option<bool> {
         (Int(x), Int(y)) => x == y,
         (Str(x), Str(y)) => x == y,
         (Bool(x), Bool(y)) => x == y,
-        (Float(x), Float(y)) => x == y,
+        (Float(x), Float(y)) => x.get() == y.get(),
         (Int(x), Bool(y)) | (Bool(y), Int(x)) => *x == *y as i64,
         (Int(_) | Bool(_) | BigInt(_), Float(f)) | (Float(f), Int(_) | Bool(_) | BigInt(_)) => {
             let i = if matches!(a, Float(_)) { b } else { a };
-            num::cmp_int_float(i, *f) == Some(Ordering::Equal)
+            num::cmp_int_float(i, f.get()) == Some(Ordering::Equal)
         }
         (BigInt(x), BigInt(y)) => x == y,
         (BigInt(_), Int(_) | Bool(_)) | (Int(_) | Bool(_), BigInt(_)) => false,

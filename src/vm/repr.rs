@@ -119,10 +119,10 @@ impl Vm {
         Ok(match v {
             Value::Undef => "<undefined>".into(),
             Value::None => "None".into(),
-            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Bool(b) => if b.get() { "True" } else { "False" }.into(),
             Value::Int(i) => i.to_string(),
             Value::BigInt(b) => int_to_string(b)?,
-            Value::Float(f) => format::float_repr(*f),
+            Value::Float(f) => format::float_repr(f.get()),
             Value::Str(s) => str_repr(&s.s),
             Value::Bytes(b) => bytes_repr(b),
             Value::ByteArray(b) => format!("bytearray({})", bytes_repr(&b.borrow())),
@@ -400,14 +400,14 @@ impl Vm {
             }
             Value::Bool(b) => {
                 if spec.is_empty() {
-                    return Ok(if *b { "True" } else { "False" }.into());
+                    return Ok(if b.get() { "True" } else { "False" }.into());
                 }
                 let s = format::parse_spec(spec)?;
-                format::format_int(&BigInt::from(*b as i64), &s)
+                format::format_int(&BigInt::from(b.get() as i64), &s)
             }
             Value::Float(f) => {
                 let s = format::parse_spec(spec)?;
-                format::format_float(*f, &s)
+                format::format_float(f.get(), &s)
             }
             Value::Str(st) => {
                 let s = format::parse_spec(spec)?;
@@ -490,12 +490,12 @@ impl FormatHost for Vm {
                 Ok(super::num::to_big(v).unwrap_or_default())
             }
             Value::Float(f) if matches!(conv, 'd' | 'i' | 'u') => {
-                if !f.is_finite() {
+                if !f.get().is_finite() {
                     return Err(Error::overflow_error(
                         "cannot convert float infinity to integer",
                     ));
                 }
-                Ok(num_traits::FromPrimitive::from_f64(f.trunc()).unwrap_or_default())
+                Ok(num_traits::FromPrimitive::from_f64(f.get().trunc()).unwrap_or_default())
             }
             Value::Instance(_) => {
                 let i = self.index_value(v)?;

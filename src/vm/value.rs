@@ -16,10 +16,11 @@ use super::object::*;
 /// A script value.
 ///
 /// `repr(C, u64)` makes the tag a whole word and puts every payload at
-/// offset 8, so moving a value is two
-/// aligned word moves (the default layout stores `Bool` at offset 1, which
-/// made LLVM copy values with overlapping unaligned loads and stalled on
-/// store forwarding in the dispatch loop).
+/// offset 8. Every payload is an integer or pointer word (bools and floats
+/// are stored as words, see [Truth] and [FloatBits]), so rustc passes a
+/// value as a pair of registers: the dispatch loop moves tag and payload in
+/// general registers instead of copying 16-byte blocks through memory,
+/// which stalled on store forwarding.
 #[derive(Default)]
 #[repr(C, u64)]
 pub enum Value {
@@ -29,9 +30,9 @@ pub enum Value {
     #[default]
     Undef,
     None,
-    Bool(bool),
+    Bool(Truth),
     Int(i64),
-    Float(f64),
+    Float(FloatBits),
     BigInt(Rc<BigInt>),
     Str(Rc<StrObj>),
     Bytes(Rc<Vec<u8>>),
@@ -56,6 +57,55 @@ pub enum Value {
     /// Iterators, StringIO, deque and other natively implemented objects
     /// (boxed twice so the pointer is thin and a value stays 16 bytes).
     Object(NativeRef),
+}
+
+/// A bool as a whole word (see [Value]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+#[repr(u64)]
+pub enum Truth {
+    False = 0,
+    True = 1,
+}
+
+impl Truth {
+    #[inline(always)]
+    pub fn get(self) -> bool {
+        self == Truth::True
+    }
+}
+
+impl From<bool> for Truth {
+    #[inline(always)]
+    fn from(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+}
+
+/// A float's bits as an integer word (see [Value]).
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+pub struct FloatBits(u64);
+
+impl FloatBits {
+    #[inline(always)]
+    pub fn new(f: f64) -> FloatBits {
+        FloatBits(f.to_bits())
+    }
+
+    #[inline(always)]
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+}
+
+impl fmt::Debug for FloatBits {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        self.get().fmt(f)
+    }
 }
 
 impl Clone for Value {
@@ -94,6 +144,16 @@ impl Clone for Value {
 }
 
 impl Value {
+    #[inline(always)]
+    pub fn bool(b: bool) -> Value {
+        Value::Bool(Truth::from(b))
+    }
+
+    #[inline(always)]
+    pub fn float(f: f64) -> Value {
+        Value::Float(FloatBits::new(f))
+    }
+
     /// Takes one more reference to the heap object, if any, without making
     /// a new value: the caller then copies the bits (see the VM's
     /// `push_copy_at`).
@@ -546,7 +606,7 @@ impl Value {
             (Value::None, Value::None) | (Value::Undef, Value::Undef) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Int(a), Value::Int(b)) => a == b,
-            (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+            (Value::Float(a), Value::Float(b)) => a.get().to_bits() == b.get().to_bits(),
             _ => match (self.ptr(), other.ptr()) {
                 (Some(a), Some(b)) => a == b,
                 _ => false,
@@ -594,9 +654,9 @@ impl fmt::Debug for Value {
         match self {
             Value::Undef => write!(f, "<undef>"),
             Value::None => write!(f, "None"),
-            Value::Bool(b) => write!(f, "{}", if *b { "True" } else { "False" }),
+            Value::Bool(b) => write!(f, "{}", if b.get() { "True" } else { "False" }),
             Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
+            Value::Float(x) => write!(f, "{}", x.get()),
             Value::Str(s) => write!(f, "{:?}", &*s.s),
             other => write!(f, "<{}>", other.builtin_type_name()),
         }

@@ -301,7 +301,7 @@ fn listener_close(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Valu
 
 fn listener_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     close_listener(vm, this_listener(&args[0], "__exit__")?);
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 fn close_listener(vm: &mut Vm, l: &TcpListen) {

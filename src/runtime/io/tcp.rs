@@ -218,7 +218,7 @@ impl NativeObject for TcpConn {
         Ok(match name {
             "peer" => Some(self.addr(true).as_ref().map_or(Value::None, to_value)),
             "local" => Some(self.addr(false).as_ref().map_or(Value::None, to_value)),
-            "closed" => Some(Value::Bool(self.slot.get() == CLOSED)),
+            "closed" => Some(Value::bool(self.slot.get() == CLOSED)),
             _ => None,
         })
     }
@@ -445,7 +445,7 @@ pub(super) fn enter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<V
 
 fn conn_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     this_conn(&args[0], "__exit__")?.close(vm);
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
 
 /// `tcpconnect@(addr)`: a connection to the first address [addr] names.

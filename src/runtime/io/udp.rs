@@ -160,7 +160,7 @@ impl NativeObject for Udp {
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         Ok(match name {
             "local" => Some(self.local().as_ref().map_or(Value::None, to_value)),
-            "closed" => Some(Value::Bool(self.slot.get() == CLOSED)),
+            "closed" => Some(Value::bool(self.slot.get() == CLOSED)),
             _ => None,
         })
     }
@@ -356,5 +356,5 @@ fn udp_enter(_vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
 
 fn udp_exit(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
     this_udp(&args[0], "__exit__")?.close(vm);
-    Ok(Value::Bool(false))
+    Ok(Value::Bool(Truth::False))
 }
