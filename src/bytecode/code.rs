@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use super::op::Op;
 use crate::syntax::ast::Span;
+use crate::vm::site_cache::MethodCache;
 use crate::vm::value::{Sym, Value};
 
 /// A source file, kept for tracebacks and diagnostics.
@@ -86,6 +87,11 @@ pub struct Code {
     /// Per-name cache of the builtins-module slot, for globals that fall
     /// through to a builtin (u32::MAX unresolved).
     pub builtin_cache: Box<[Cell<u32>]>,
+    /// Per-name position of the attribute in the last instance dict it
+    /// was found in (a hint, see `SymMap::get_hinted`).
+    pub attr_hint: Box<[Cell<u32>]>,
+    /// Per-name cache of the method a `LoadMethod` resolved to.
+    pub method_cache: Box<[MethodCache]>,
 }
 
 impl Code {

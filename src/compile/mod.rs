@@ -315,6 +315,8 @@ impl<'a> Builder<'a> {
             def_span,
             global_cache: (0..nnames).map(|_| Cell::new(u32::MAX)).collect(),
             builtin_cache: (0..nnames).map(|_| Cell::new(u32::MAX)).collect(),
+            attr_hint: (0..nnames).map(|_| Cell::new(0)).collect(),
+            method_cache: (0..nnames).map(|_| Default::default()).collect(),
         })
     }
 

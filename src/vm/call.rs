@@ -18,62 +18,56 @@ impl Vm {
     #[inline(never)]
     pub fn call_op(&mut self, argc: usize, kwnames: Option<Value>) -> Res<bool> {
         let fpos = self.stack.len() - argc - 1;
-        if kwnames.is_none() {
-            match &self.stack[fpos] {
-                Value::Function(f) => {
-                    let code = &f.code;
-                    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC)
-                        == 0
-                        && argc == code.argcount as usize
-                        && code.kwonlycount == 0
+        let kwn: Option<&[Value]> = match &kwnames {
+            Some(Value::Tuple(t)) => Some(&t.items),
+            _ => None,
+        };
+        match &self.stack[fpos] {
+            Value::Function(f) => {
+                if bindable(f, argc, kwn) {
+                    let f = f.clone();
+                    self.bind_in_place(&f, fpos + 1, argc, kwn);
+                    self.push_frame_record(&f, fpos + 1, fpos, Resume::Normal)?;
+                    return Ok(true);
+                }
+            }
+            Value::Native(n) if kwn.is_none() => {
+                // Built-ins get their arguments in a reused buffer, so
+                // `len(x)` or `lst.append(v)` allocates nothing.
+                let f = n.func;
+                let mut buf = std::mem::take(&mut self.arg_buf);
+                buf.extend(self.stack.drain(fpos + 1..));
+                self.stack.pop();
+                let r = f(self, &buf, &[]);
+                buf.clear();
+                if buf.capacity() > self.arg_buf.capacity() {
+                    self.arg_buf = buf;
+                }
+                self.spush(r?);
+                return Ok(false);
+            }
+            Value::BoundMethod(m) => {
+                let (func, recv) = (m.func.clone(), m.receiver.clone());
+                self.stack[fpos] = func;
+                self.stack.insert(fpos + 1, recv);
+                return self.call_op(argc + 1, kwnames);
+            }
+            Value::Class(c) if !c.is_native => {
+                let c = c.clone();
+                if let Some(Value::Function(init)) = c.lookup(&self.intern_static("__init__")) {
+                    if bindable(&init, argc + 1, kwn)
+                        && c.lookup(&self.intern_static("__new__")).is_none()
                     {
-                        let f = f.clone();
-                        self.push_frame_in_place(&f, fpos + 1, fpos, Resume::Normal)?;
+                        let inst = self.new_instance(&c);
+                        self.stack[fpos] = inst.clone();
+                        self.stack.insert(fpos + 1, inst);
+                        self.bind_in_place(&init, fpos + 1, argc + 1, kwn);
+                        self.push_frame_record(&init, fpos + 1, fpos + 1, Resume::Init)?;
                         return Ok(true);
                     }
                 }
-                Value::Native(n) => {
-                    // Built-ins get their arguments in a reused buffer, so
-                    // `len(x)` or `lst.append(v)` allocates nothing.
-                    let f = n.func;
-                    let mut buf = std::mem::take(&mut self.arg_buf);
-                    buf.extend(self.stack.drain(fpos + 1..));
-                    self.stack.pop();
-                    let r = f(self, &buf, &[]);
-                    buf.clear();
-                    if buf.capacity() > self.arg_buf.capacity() {
-                        self.arg_buf = buf;
-                    }
-                    self.spush(r?);
-                    return Ok(false);
-                }
-                Value::BoundMethod(m) => {
-                    let (func, recv) = (m.func.clone(), m.receiver.clone());
-                    self.stack[fpos] = func;
-                    self.stack.insert(fpos + 1, recv);
-                    return self.call_op(argc + 1, None);
-                }
-                Value::Class(c) if !c.is_native => {
-                    let c = c.clone();
-                    if let Some(Value::Function(init)) = c.lookup(&self.intern_static("__init__")) {
-                        let code = &init.code;
-                        if code.flags
-                            & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC)
-                            == 0
-                            && argc + 1 == code.argcount as usize
-                            && code.kwonlycount == 0
-                            && c.lookup(&self.intern_static("__new__")).is_none()
-                        {
-                            let inst = self.new_instance(&c);
-                            self.stack[fpos] = inst.clone();
-                            self.stack.insert(fpos + 1, inst);
-                            self.push_frame_in_place(&init, fpos + 1, fpos + 1, Resume::Init)?;
-                            return Ok(true);
-                        }
-                    }
-                }
-                _ => {}
             }
+            _ => {}
         }
         // General path: collect the arguments.
         let mut args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
@@ -144,9 +138,58 @@ impl Vm {
         self.call_general(func, args, kw)
     }
 
-    /// Sets up a frame whose arguments already sit on the stack at
-    /// [base]; the stack is cut back to [floor] when it returns.
+    /// Lays out a call's locals where its arguments lie: [argc] values
+    /// from [base], the last ones passed by the names in [kwnames]. The
+    /// caller checked the call with [bindable]. Allocates nothing.
     #[inline(always)]
+    fn bind_in_place(
+        &mut self,
+        f: &FunctionObj,
+        base: usize,
+        argc: usize,
+        kwnames: Option<&[Value]>,
+    ) {
+        let code = &f.code;
+        let nlocals = code.nlocals as usize;
+        let argcount = code.argcount as usize;
+        let nkw = kwnames.map_or(0, |k| k.len());
+        if nkw == 0 && argc == argcount && code.kwonlycount == 0 {
+            self.stack.resize(base + nlocals, Value::Undef);
+        } else {
+            let npos = argc - nkw;
+            let mut kwvals: [Value; MAX_FAST_KW] = Default::default();
+            for (j, v) in kwvals.iter_mut().enumerate().take(nkw) {
+                *v = std::mem::take(&mut self.stack[base + npos + j]);
+            }
+            self.stack.resize(base + nlocals, Value::Undef);
+            if let Some(names) = kwnames {
+                for (name, v) in names.iter().zip(kwvals.iter_mut()) {
+                    if let Some(i) = param_index(code, name) {
+                        self.stack[base + i] = std::mem::take(v);
+                    }
+                }
+            }
+            let first_default = argcount.saturating_sub(f.defaults.len());
+            for i in npos..argcount {
+                if self.stack[base + i].is_undef() {
+                    self.stack[base + i] = f.defaults[i - first_default].clone();
+                }
+            }
+            for (i, d) in f.kwdefaults.iter().enumerate() {
+                if self.stack[base + argcount + i].is_undef() {
+                    self.stack[base + argcount + i] = d.clone();
+                }
+            }
+        }
+        let fs = code.free_start as usize;
+        for (i, c) in f.closure.iter().enumerate() {
+            self.stack[base + fs + i] = c.clone();
+        }
+    }
+
+    /// Sets up a frame whose arguments (exactly its positional
+    /// parameters) already sit on the stack at [base]; the stack is cut
+    /// back to [floor] when it returns.
     pub(crate) fn push_frame_in_place(
         &mut self,
         f: &Rc<FunctionObj>,
@@ -154,13 +197,7 @@ impl Vm {
         floor: usize,
         resume: Resume,
     ) -> Res<()> {
-        let code = &f.code;
-        let nlocals = code.nlocals as usize;
-        self.stack.resize(base + nlocals, Value::Undef);
-        let fs = code.free_start as usize;
-        for (i, c) in f.closure.iter().enumerate() {
-            self.stack[base + fs + i] = c.clone();
-        }
+        self.bind_in_place(f, base, f.code.argcount as usize, None);
         self.push_frame_record(f, base, floor, resume)
     }
 
@@ -305,9 +342,23 @@ impl Vm {
             };
             let pl = if argcount == 1 && ndef == 0 { "" } else { "s" };
             let given = args.len();
-            let was = if given == 1 { "was" } else { "were" };
+            let kwonly_names = &code.varnames[argcount..argcount + kwonly];
+            let kwonly_given = kw.iter().filter(|(n, _)| kwonly_names.contains(n)).count();
+            let also = match kwonly_given {
+                0 => String::new(),
+                k => format!(
+                    " positional argument{} (and {k} keyword-only argument{})",
+                    if given == 1 { "" } else { "s" },
+                    if k == 1 { "" } else { "s" }
+                ),
+            };
+            let was = if given == 1 && kwonly_given == 0 {
+                "was"
+            } else {
+                "were"
+            };
             return Err(Error::type_error(format!(
-                "{fname}() takes {takes} positional argument{pl} but {given} {was} given"
+                "{fname}() takes {takes} positional argument{pl} but {given}{also} {was} given"
             )));
         }
         let kwdict = if code.flags & FLAG_VARKW != 0 {
@@ -785,6 +836,68 @@ impl Vm {
 
 /// Whether a class dict makes attribute stores special: a script
 /// `__setattr__`, a property, or an object with `__set__`.
+/// Most keyword arguments a call may pass and still be bound in place.
+const MAX_FAST_KW: usize = 8;
+
+/// The parameter a keyword names (not a positional-only one).
+#[inline]
+fn param_index(code: &Code, name: &Value) -> Option<usize> {
+    let Value::Str(name) = name else {
+        return None;
+    };
+    let params = code.posonlycount as usize..(code.argcount + code.kwonlycount) as usize;
+    code.varnames[params.clone()]
+        .iter()
+        .position(|n| Rc::ptr_eq(n, name) || n.s == name.s)
+        .map(|i| i + params.start)
+}
+
+/// Whether a call of [f] with [argc] arguments, the last ones named by
+/// [kwnames], can be bound in place: a plain function (no `*args`,
+/// `**kwargs`, generator or `@` calls), every keyword naming a parameter
+/// not already given, and a default for every parameter left out.
+/// Anything else goes to [Vm::bind_args], which also reports the errors.
+#[inline]
+fn bindable(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>) -> bool {
+    let code = &f.code;
+    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC) != 0 {
+        return false;
+    }
+    let argcount = code.argcount as usize;
+    let kwonly = code.kwonlycount as usize;
+    let Some(names) = kwnames else {
+        if argc == argcount && kwonly == 0 {
+            return true;
+        }
+        return argc <= argcount
+            && argc + f.defaults.len() >= argcount
+            && f.kwdefaults.iter().all(|d| !d.is_undef())
+            && f.kwdefaults.len() == kwonly;
+    };
+    let nkw = names.len();
+    let nparams = argcount + kwonly;
+    if nkw > MAX_FAST_KW || nparams > 64 || argc < nkw {
+        return false;
+    }
+    let npos = argc - nkw;
+    if npos > argcount {
+        return false;
+    }
+    let mut filled: u64 = (1u64 << npos) - 1;
+    for name in names {
+        match param_index(code, name) {
+            Some(i) if filled & (1 << i) == 0 => filled |= 1 << i,
+            _ => return false,
+        }
+    }
+    let first_default = argcount.saturating_sub(f.defaults.len());
+    (npos..first_default).all(|i| filled & (1 << i) != 0)
+        && (0..kwonly).all(|i| {
+            filled & (1 << (argcount + i)) != 0
+                || f.kwdefaults.get(i).is_some_and(|d| !d.is_undef())
+        })
+}
+
 pub fn has_store_hooks(dict: &SymMap<Value>) -> bool {
     dict.iter().any(|(k, v)| {
         (k.as_str() == "__setattr__" && matches!(v, Value::Function(_)))

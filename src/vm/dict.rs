@@ -9,6 +9,16 @@ use hashbrown::HashTable;
 
 use super::value::Value;
 
+/// The table's hash of a key's Python hash. Python hashes small ints to
+/// themselves, so their top bits (hashbrown's 7-bit tags) are all zero
+/// and every probe would compare a whole group; a folded multiply spreads
+/// every bit over both ends.
+#[inline(always)]
+fn spread(h: u64) -> u64 {
+    let m = (h as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (m as u64) ^ ((m >> 64) as u64)
+}
+
 #[derive(Clone)]
 pub struct Entry {
     pub hash: u64,
@@ -47,7 +57,7 @@ impl Dict {
     pub fn find(&self, hash: u64, mut eq: impl FnMut(&Value) -> bool) -> Option<usize> {
         let entries = &self.entries;
         self.table
-            .find(hash, |&i| {
+            .find(spread(hash), |&i| {
                 let e = &entries[i as usize];
                 e.hash == hash && eq(&e.key)
             })
@@ -60,7 +70,7 @@ impl Dict {
         let mut out = Vec::new();
         let entries = &self.entries;
         // HashTable has no multi-find; probe with a predicate that records.
-        self.table.find(hash, |&i| {
+        self.table.find(spread(hash), |&i| {
             if entries[i as usize].hash == hash {
                 out.push(i as usize);
             }
@@ -88,14 +98,17 @@ impl Dict {
         self.entries.push(Entry { hash, key, value });
         let entries = &self.entries;
         self.table
-            .insert_unique(hash, index, |&i| entries[i as usize].hash);
+            .insert_unique(spread(hash), index, |&i| spread(entries[i as usize].hash));
         self.live += 1;
     }
 
     /// Removes the entry at [index], returning its key and value.
     pub fn remove_at(&mut self, index: usize) -> (Value, Value) {
         let hash = self.entries[index].hash;
-        if let Ok(slot) = self.table.find_entry(hash, |&i| i as usize == index) {
+        if let Ok(slot) = self
+            .table
+            .find_entry(spread(hash), |&i| i as usize == index)
+        {
             slot.remove();
         }
         let e = &mut self.entries[index];
@@ -120,8 +133,9 @@ impl Dict {
         self.table.clear();
         let entries = &self.entries;
         for (i, e) in entries.iter().enumerate() {
-            self.table
-                .insert_unique(e.hash, i as u32, |&j| entries[j as usize].hash);
+            self.table.insert_unique(spread(e.hash), i as u32, |&j| {
+                spread(entries[j as usize].hash)
+            });
         }
     }
 
@@ -183,7 +197,10 @@ impl Dict {
 
     fn remove_at_keep(&mut self, index: usize) {
         let hash = self.entries[index].hash;
-        if let Ok(slot) = self.table.find_entry(hash, |&i| i as usize == index) {
+        if let Ok(slot) = self
+            .table
+            .find_entry(spread(hash), |&i| i as usize == index)
+        {
             slot.remove();
         }
         self.entries[index].key = Value::Undef;

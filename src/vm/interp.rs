@@ -11,6 +11,7 @@ use std::rc::Rc;
 use super::error::{Error, ExcType, Res};
 use super::frame::{Block, Frame, Resume, FRAME_NONATOMIC, FRAME_SIBLINGS};
 use super::object::*;
+use super::site_cache;
 use super::types::Types;
 use super::value::*;
 use crate::bytecode::code::FLAG_SIMPLE;
@@ -259,7 +260,14 @@ impl Vm {
                         let slot = &self.stack[base + s as usize];
                         if let Value::Instance(inst) = slot {
                             if !inst.class.custom_getattribute.get() {
-                                let hit = inst.dict.borrow().get(&code.names[i as usize]).cloned();
+                                let hit = inst
+                                    .dict
+                                    .borrow()
+                                    .get_hinted(
+                                        &code.names[i as usize],
+                                        &code.attr_hint[i as usize],
+                                    )
+                                    .cloned();
                                 if let Some(v) = hit {
                                     self.spush(v);
                                     continue;
@@ -279,7 +287,14 @@ impl Vm {
                         let top = self.stack.len() - 1;
                         if let Value::Instance(inst) = &self.stack[top] {
                             if !inst.class.custom_getattribute.get() {
-                                let hit = inst.dict.borrow().get(&code.names[i as usize]).cloned();
+                                let hit = inst
+                                    .dict
+                                    .borrow()
+                                    .get_hinted(
+                                        &code.names[i as usize],
+                                        &code.attr_hint[i as usize],
+                                    )
+                                    .cloned();
                                 if let Some(v) = hit {
                                     self.stack[top] = v;
                                     continue;
@@ -292,6 +307,30 @@ impl Vm {
                         self.spush(v);
                     }
                     Op::StoreAttr(i) => {
+                        // Fast path: replacing an attribute of a plain
+                        // instance (no `__setattr__`, no data descriptor).
+                        let n = self.stack.len();
+                        let plain = matches!(&self.stack[n - 1], Value::Instance(inst)
+                            if inst.class.plain_setattr.get() && !inst.class.is_native);
+                        if plain {
+                            let obj = pop!(self);
+                            let v = pop!(self);
+                            let name = &code.names[i as usize];
+                            if let Value::Instance(inst) = &obj {
+                                let mut d = inst.dict.borrow_mut();
+                                if let Some(slot) =
+                                    d.get_mut_hinted(name, &code.attr_hint[i as usize])
+                                {
+                                    let old = std::mem::replace(slot, v);
+                                    drop(d);
+                                    drop(old);
+                                    continue;
+                                }
+                            }
+                            sync!();
+                            tri!(self.setattr(&obj, name, v));
+                            continue;
+                        }
                         let obj = pop!(self);
                         let v = pop!(self);
                         sync!();
@@ -306,21 +345,26 @@ impl Vm {
                         // Fast path: a script method found on a plain
                         // instance's class.
                         let top = self.stack.len() - 1;
-                        if let Value::Instance(inst) = &self.stack[top] {
-                            let name = &code.names[i as usize];
-                            if !inst.class.custom_getattribute.get()
-                                && !inst.dict.borrow().contains_key(name)
-                            {
-                                if let Some(f @ Value::Function(_)) = inst.class.lookup(name) {
-                                    let obj = std::mem::replace(&mut self.stack[top], f);
-                                    self.spush(obj);
-                                    continue;
-                                }
+                        let name = &code.names[i as usize];
+                        let cache = &code.method_cache[i as usize];
+                        let class = self.method_class(&self.stack[top], name);
+                        let epoch = site_cache::class_epoch();
+                        if !class.is_null() {
+                            if let Some(f) = cache.get(class, epoch) {
+                                let obj = std::mem::replace(&mut self.stack[top], f);
+                                self.spush(obj);
+                                continue;
                             }
                         }
                         let obj = pop!(self);
                         sync!();
-                        let (f, recv) = tri!(self.load_method(obj, &code.names[i as usize]));
+                        let (f, recv) = tri!(self.load_method(obj, name));
+                        if !class.is_null() && !recv.is_undef() {
+                            let cls = self.type_of(&recv);
+                            if std::ptr::eq(Rc::as_ptr(&cls), class) {
+                                cache.fill(&cls, epoch, f.clone());
+                            }
+                        }
                         self.spush(f);
                         self.spush(recv);
                     }
@@ -1025,6 +1069,32 @@ impl Vm {
         // Doubling from a small start: a micro-thread's stack begins
         // sized for its root frame.
         self.stack.reserve(self.stack.capacity().max(4));
+    }
+
+    /// The class whose method cache entry may answer `v.name` for a
+    /// method call: a plain instance's class when its own dict does not
+    /// hold the name, or a common built-in type; null otherwise.
+    #[inline(always)]
+    fn method_class(&self, v: &Value, name: &Sym) -> *const ClassObj {
+        let t = &self.types;
+        let c = match v {
+            Value::Instance(inst) => {
+                if inst.class.custom_getattribute.get() || inst.dict.borrow().contains_key(name) {
+                    return std::ptr::null();
+                }
+                &inst.class
+            }
+            Value::Str(_) => &t.str_,
+            Value::List(_) => &t.list,
+            Value::Dict(_) => &t.dict,
+            Value::Set(_) => &t.set,
+            Value::Tuple(_) => &t.tuple,
+            Value::Int(_) => &t.int,
+            Value::Float(_) => &t.float,
+            Value::Bytes(_) => &t.bytes,
+            _ => return std::ptr::null(),
+        };
+        Rc::as_ptr(c)
     }
 
     /// The call fast path: when `stack[fpos]` is a plain script function

@@ -20,6 +20,7 @@ pub mod object;
 pub mod ops;
 pub mod repr;
 pub mod seq;
+pub mod site_cache;
 pub mod types;
 pub mod value;
 

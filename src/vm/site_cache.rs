@@ -1,0 +1,71 @@
+//! Inline caches for attribute instructions, one per name of a code
+//! object (sites that use the same name in one function nearly always see
+//! the same class).
+//!
+//! - [MethodCache] remembers the method `obj.name` resolved to for one
+//!   class, valid while no class dict has changed ([CLASS_EPOCH]).
+//! - An attribute hint (a plain `Cell<u32>` on the code object) remembers
+//!   where `name` sat in the last instance dict, so a load or store checks
+//!   that entry first (see [SymMap::get_hinted]).
+
+use std::cell::UnsafeCell;
+use std::rc::{Rc, Weak};
+
+use super::object::{ClassObj, CLASS_EPOCH};
+use super::value::Value;
+
+/// The current class epoch.
+#[inline(always)]
+pub fn class_epoch() -> u64 {
+    CLASS_EPOCH.with(|e| e.get())
+}
+
+struct MethodEntry {
+    /// Held weakly so the class can die, and so its address is never
+    /// reused for another class while the entry names it.
+    class: Weak<ClassObj>,
+    epoch: u64,
+    method: Value,
+}
+
+/// The plain function or built-in a method name resolved to on a class.
+pub struct MethodCache(UnsafeCell<MethodEntry>);
+
+impl Default for MethodCache {
+    fn default() -> Self {
+        MethodCache(UnsafeCell::new(MethodEntry {
+            class: Weak::new(),
+            epoch: u64::MAX,
+            method: Value::Undef,
+        }))
+    }
+}
+
+impl MethodCache {
+    /// The cached method when the receiver's class is [class] and no class
+    /// has changed since the entry was filled.
+    #[inline(always)]
+    pub fn get(&self, class: *const ClassObj, epoch: u64) -> Option<Value> {
+        // SAFETY: the VM is single-threaded and no reference into the
+        // entry outlives this call or `fill`.
+        let e = unsafe { &*self.0.get() };
+        if std::ptr::eq(e.class.as_ptr(), class) && e.epoch == epoch {
+            Some(e.method.clone())
+        } else {
+            None
+        }
+    }
+
+    /// Records that [class]'s lookup of the name gave [method].
+    pub fn fill(&self, class: &Rc<ClassObj>, epoch: u64, method: Value) {
+        let new = MethodEntry {
+            class: Rc::downgrade(class),
+            epoch,
+            method,
+        };
+        // SAFETY: as in `get`; the old entry is dropped after the borrow
+        // ends, so a destructor it runs cannot observe a half-made entry.
+        let old = unsafe { std::mem::replace(&mut *self.0.get(), new) };
+        drop(old);
+    }
+}
