@@ -23,13 +23,11 @@ impl Vm {
             _ => None,
         };
         match &self.stack[fpos] {
-            Value::Function(f) => {
-                if bindable(f, argc, kwn) {
-                    let f = f.clone();
-                    self.bind_in_place(&f, fpos + 1, argc, kwn);
-                    self.push_frame_record(&f, fpos + 1, fpos, Resume::Normal)?;
-                    return Ok(true);
-                }
+            Value::Function(f) if bindable(f, argc, kwn) => {
+                let f = f.clone();
+                self.bind_in_place(&f, fpos + 1, argc, kwn);
+                self.push_frame_record(&f, fpos + 1, fpos, Resume::Normal)?;
+                return Ok(true);
             }
             Value::Native(n) if kwn.is_none() => {
                 // Built-ins get their arguments in a reused buffer, so
