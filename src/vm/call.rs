@@ -856,7 +856,7 @@ fn param_index(code: &Code, name: &Value) -> Option<usize> {
 /// not already given, and a default for every parameter left out.
 /// Anything else goes to [Vm::bind_args], which also reports the errors.
 #[inline]
-fn bindable(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>) -> bool {
+pub(crate) fn bindable(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>) -> bool {
     let code = &f.code;
     if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC) != 0 {
         return false;

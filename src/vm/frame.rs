@@ -37,6 +37,13 @@ pub enum Resume {
     /// A generator resumed by `next@(g)`: yields push the value;
     /// returning raises StopIteration in the caller.
     Next,
+    /// `a op b` running `a.__op__(b)`: the operands stay on the caller's
+    /// stack below the frame; NotImplemented goes on to the reflected
+    /// method.
+    Binary(crate::syntax::ast::BinOp),
+    /// `a op= b` running `a.__iop__(b)`, operands kept likewise;
+    /// NotImplemented goes on to `a op b`.
+    Inplace(crate::syntax::ast::BinOp),
     /// `next@(g, default)`: as Next, with the default on the caller's
     /// stack below the frame (returned when the generator ends).
     NextOr,

@@ -65,6 +65,8 @@ pub struct Vm {
     pub switch_ctx: bool,
     /// Set while a non-atomic call dispatches to a script function.
     pub at_call: bool,
+    /// The dunder names of each binary operator (see `ops::binop_syms`).
+    pub binop_syms: Vec<(Sym, Sym, Sym)>,
 }
 
 /// Limit on native-to-script re-entry (sort keys, `__eq__`, `map`, ...).
@@ -105,6 +107,7 @@ impl Vm {
             sched: None,
             switch_ctx: false,
             at_call: false,
+            binop_syms: super::ops::binop_syms(),
         };
         crate::builtins::install(&mut vm);
         vm
@@ -426,6 +429,13 @@ impl Vm {
                         if self.scalar_binary(bop) {
                             continue;
                         }
+                        let n = self.stack.len();
+                        let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
+                        if let Some(f) = self.binary_dunder_frame(bop, a, b, false) {
+                            sync!();
+                            tri!(self.push_dunder_frame(&f, Resume::Binary(bop)));
+                            continue 'frames;
+                        }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
                         let a = std::mem::take(&mut self.stack[n]);
@@ -439,6 +449,20 @@ impl Vm {
                         // Ints and floats are immutable: `x op= y` is `x op y`.
                         if self.scalar_binary(bop) {
                             continue;
+                        }
+                        let n = self.stack.len();
+                        let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
+                        if let Some(f) = self.binary_dunder_frame(bop, a, b, true) {
+                            sync!();
+                            tri!(self.push_dunder_frame(&f, Resume::Inplace(bop)));
+                            continue 'frames;
+                        }
+                        if !self.has_inplace_dunder(bop, a) {
+                            if let Some(f) = self.binary_dunder_frame(bop, a, b, false) {
+                                sync!();
+                                tri!(self.push_dunder_frame(&f, Resume::Binary(bop)));
+                                continue 'frames;
+                            }
                         }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
@@ -1071,6 +1095,16 @@ impl Vm {
         self.stack.reserve(self.stack.capacity().max(4));
     }
 
+    /// Calls the dunder [f] of a binary operator as a frame of its own:
+    /// the two operands stay on the stack for the return (see
+    /// `Resume::Binary`) and copies become the frame's arguments.
+    fn push_dunder_frame(&mut self, f: &Rc<FunctionObj>, resume: Resume) -> Res<()> {
+        let n = self.stack.len();
+        self.push_copy_at(n - 2);
+        self.push_copy_at(n - 1);
+        self.push_frame_in_place(f, n, n, resume)
+    }
+
     /// The class whose method cache entry may answer `v.name` for a
     /// method call: a plain instance's class when its own dict does not
     /// hold the name, or a common built-in type; null otherwise.
@@ -1442,6 +1476,21 @@ impl Vm {
                 if at_stop {
                     return Ok(Some(Value::None));
                 }
+            }
+            Resume::Binary(op) | Resume::Inplace(op) => {
+                let b = self.spop();
+                let a = self.spop();
+                let r = if !self.is_not_implemented(&v) {
+                    v
+                } else if matches!(frame.resume, Resume::Binary(_)) {
+                    self.binary_after_left(op, a, b)?
+                } else {
+                    self.binary(op, a, b)?
+                };
+                if at_stop {
+                    return Ok(Some(r));
+                }
+                self.spush(r);
             }
             Resume::NextOr => {
                 // The default sits on top of the caller's stack.

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use super::error::{Error, Res};
 use super::interp::Vm;
 use super::num::{self, float_op, int_op, is_int, to_f64};
+use super::object::FunctionObj;
 use super::value::*;
 use crate::syntax::ast::{BinOp, CmpOp};
 
@@ -27,7 +28,36 @@ pub fn op_symbol(op: BinOp) -> &'static str {
     }
 }
 
-fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
+/// Every binary operator, in declaration order (`op as usize` indexes it).
+pub const ALL_BINOPS: [BinOp; 12] = [
+    BinOp::Add,
+    BinOp::Sub,
+    BinOp::Mul,
+    BinOp::Div,
+    BinOp::FloorDiv,
+    BinOp::Mod,
+    BinOp::Pow,
+    BinOp::LShift,
+    BinOp::RShift,
+    BinOp::BitOr,
+    BinOp::BitXor,
+    BinOp::BitAnd,
+];
+
+/// The interned `__op__`, `__rop__` and `__iop__` names of each operator.
+pub fn binop_syms() -> Vec<(Sym, Sym, Sym)> {
+    ALL_BINOPS
+        .iter()
+        .enumerate()
+        .map(|(i, &op)| {
+            debug_assert_eq!(op as usize, i);
+            let (l, r, ip) = dunder(op);
+            (intern(l), intern(r), intern(ip))
+        })
+        .collect()
+}
+
+pub fn dunder(op: BinOp) -> (&'static str, &'static str, &'static str) {
     match op {
         BinOp::Add => ("__add__", "__radd__", "__iadd__"),
         BinOp::Sub => ("__sub__", "__rsub__", "__isub__"),
@@ -209,10 +239,56 @@ impl Vm {
             return Ok(v);
         }
         let (name, rname, _) = dunder(op);
-        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname)? {
+        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname, false)? {
             return Ok(v);
         }
         Err(self.binary_type_error(op, &a, &b))
+    }
+
+    /// The rest of `a op b` after `a.__op__(b)`, run in its own frame (see
+    /// [Vm::binary_dunder_frame]), returned NotImplemented.
+    pub fn binary_after_left(&mut self, op: BinOp, a: Value, b: Value) -> Res<Value> {
+        let (name, rname, _) = dunder(op);
+        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname, true)? {
+            return Ok(v);
+        }
+        Err(self.binary_type_error(op, &a, &b))
+    }
+
+    /// The script function `a op b` calls first when it can run as a
+    /// plain frame from the dispatch loop: [a] a plain instance whose class
+    /// defines the dunder as a simple two-parameter function, and [b] not
+    /// an instance of a proper subclass (whose reflected method would be
+    /// tried first). [inplace] asks for `__iop__`.
+    pub fn binary_dunder_frame(
+        &self,
+        op: BinOp,
+        a: &Value,
+        b: &Value,
+        inplace: bool,
+    ) -> Option<Rc<FunctionObj>> {
+        let Value::Instance(ia) = a else {
+            return None;
+        };
+        if let Value::Instance(ib) = b {
+            if !Rc::ptr_eq(&ia.class, &ib.class) && ib.class.is_subclass(&ia.class) {
+                return None;
+            }
+        }
+        let syms = &self.binop_syms[op as usize];
+        let sym = if inplace { &syms.2 } else { &syms.0 };
+        match ia.class.lookup(sym) {
+            Some(Value::Function(f)) if super::call::bindable(&f, 2, None) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Whether [a]'s class defines `__iop__` (so `a op= b` must try it).
+    pub fn has_inplace_dunder(&self, op: BinOp, a: &Value) -> bool {
+        match a {
+            Value::Instance(ia) => ia.class.lookup(&self.binop_syms[op as usize].2).is_some(),
+            _ => false,
+        }
     }
 
     fn binary_type_error(&self, op: BinOp, a: &Value, b: &Value) -> Error {
@@ -264,11 +340,12 @@ impl Vm {
         &mut self,
         a: &Value,
         b: &Value,
-        name: &str,
-        rname: &str,
+        name: &'static str,
+        rname: &'static str,
+        left_done: bool,
     ) -> Res<Option<Value>> {
-        let lname = self.intern(name);
-        let rsym = self.intern(rname);
+        let lname = intern_static(name);
+        let rsym = intern_static(rname);
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let same = Rc::ptr_eq(&ta, &tb);
@@ -291,7 +368,7 @@ impl Vm {
                 }
             }
         }
-        if let Some(l) = lm {
+        if let Some(l) = lm.filter(|_| !left_done) {
             let v = self.call(&l, &[a.clone(), b.clone()], &[])?;
             if !self.is_not_implemented(&v) {
                 return Ok(Some(v));
@@ -377,8 +454,7 @@ impl Vm {
                 return Ok(a);
             }
             (Value::Instance(i), _) => {
-                let (_, _, iname) = dunder(op);
-                let sym = self.intern(iname);
+                let sym = self.binop_syms[op as usize].2.clone();
                 if let Some(m) = i.class.lookup(&sym) {
                     let v = self.call(&m, &[a.clone(), b.clone()], &[])?;
                     if !self.is_not_implemented(&v) {
@@ -564,11 +640,11 @@ impl Vm {
         &mut self,
         a: &Value,
         b: &Value,
-        name: &str,
-        rname: &str,
+        name: &'static str,
+        rname: &'static str,
     ) -> Res<Option<Value>> {
-        let n = self.intern(name);
-        let rn = self.intern(rname);
+        let n = intern_static(name);
+        let rn = intern_static(rname);
         let ta = self.type_of(a);
         let tb = self.type_of(b);
         let user = |v: &Value, c: &Rc<super::object::ClassObj>, s: &Sym| match v {
