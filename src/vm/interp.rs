@@ -372,6 +372,18 @@ impl Vm {
                         self.spush(recv);
                     }
                     Op::Subscr => {
+                        if let Some(v) = self.index_fast() {
+                            // SAFETY: index_fast saw a container below an
+                            // int: the int needs no drop, the container is
+                            // dropped in place.
+                            let n = self.stack.len();
+                            unsafe {
+                                self.stack.set_len(n - 1);
+                                std::ptr::drop_in_place(self.stack.as_mut_ptr().add(n - 2));
+                                std::ptr::write(self.stack.as_mut_ptr().add(n - 2), v);
+                            }
+                            continue;
+                        }
                         let key = pop!(self);
                         let obj = pop!(self);
                         sync!();
@@ -379,6 +391,9 @@ impl Vm {
                         self.spush(v);
                     }
                     Op::StoreSubscr => {
+                        if self.store_index_fast() {
+                            continue;
+                        }
                         let key = pop!(self);
                         let obj = pop!(self);
                         let v = pop!(self);
@@ -1103,6 +1118,61 @@ impl Vm {
         self.push_copy_at(n - 2);
         self.push_copy_at(n - 1);
         self.push_frame_in_place(f, n, n, resume)
+    }
+
+    /// `list[i]` or `tuple[i]` with an int index in range, for the two
+    /// top stack values: the item, leaving the stack alone.
+    #[inline(always)]
+    fn index_fast(&self) -> Option<Value> {
+        let n = self.stack.len();
+        let Value::Int(i) = self.stack[n - 1] else {
+            return None;
+        };
+        match &self.stack[n - 2] {
+            Value::List(l) => {
+                let items = l.items.borrow();
+                let i = if i < 0 { i + items.len() as i64 } else { i };
+                items.get(usize::try_from(i).ok()?).cloned()
+            }
+            Value::Tuple(t) => {
+                let i = if i < 0 { i + t.items.len() as i64 } else { i };
+                t.items.get(usize::try_from(i).ok()?).cloned()
+            }
+            _ => None,
+        }
+    }
+
+    /// `list[i] = v` with an int index in range, for the three top stack
+    /// values: stores, pops them and returns true; else leaves them.
+    #[inline(always)]
+    fn store_index_fast(&mut self) -> bool {
+        let n = self.stack.len();
+        let Value::Int(i) = self.stack[n - 1] else {
+            return false;
+        };
+        let Value::List(l) = &self.stack[n - 2] else {
+            return false;
+        };
+        let Ok(mut items) = l.items.try_borrow_mut() else {
+            return false;
+        };
+        let i = if i < 0 { i + items.len() as i64 } else { i };
+        let Some(slot) = usize::try_from(i).ok().and_then(|i| items.get_mut(i)) else {
+            return false;
+        };
+        // SAFETY: the value is moved out of its slot, which the set_len
+        // below then abandons without a drop.
+        let v = unsafe { std::ptr::read(self.stack.as_ptr().add(n - 3)) };
+        let old = std::mem::replace(slot, v);
+        drop(items);
+        // SAFETY: the int needs no drop, the value slot was moved out of
+        // above, and the list is dropped in place.
+        unsafe {
+            self.stack.set_len(n - 3);
+            std::ptr::drop_in_place(self.stack.as_mut_ptr().add(n - 2));
+        }
+        drop(old);
+        true
     }
 
     /// The class whose method cache entry may answer `v.name` for a
