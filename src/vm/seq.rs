@@ -163,7 +163,7 @@ impl Vm {
                 let len = l.items.borrow().len();
                 match self
                     .norm_index(key, len)
-                    .map_err(|_| list_index_type("list", key))?
+                    .map_err(|e| index_type_error("list", key, e))?
                 {
                     Some(i) => Ok(l.items.borrow()[i].clone()),
                     None => Err(Error::index_error("list index out of range")),
@@ -171,7 +171,7 @@ impl Vm {
             }
             Value::Tuple(t) => match self
                 .norm_index(key, t.items.len())
-                .map_err(|_| list_index_type("tuple", key))?
+                .map_err(|e| index_type_error("tuple", key, e))?
             {
                 Some(i) => Ok(t.items[i].clone()),
                 None => Err(Error::index_error("tuple index out of range")),
@@ -180,7 +180,7 @@ impl Vm {
                 let len = s.char_len();
                 match self
                     .norm_index(key, len)
-                    .map_err(|_| list_index_type("string", key))?
+                    .map_err(|e| index_type_error("string", key, e))?
                 {
                     Some(i) => {
                         let c = if s.is_ascii() {
@@ -340,7 +340,7 @@ impl Vm {
                 let len = l.items.borrow().len();
                 match self
                     .norm_index(&key, len)
-                    .map_err(|_| list_index_type("list", &key))?
+                    .map_err(|e| index_type_error("list", &key, e))?
                 {
                     Some(i) => {
                         let old = std::mem::replace(&mut l.items.borrow_mut()[i], v);
@@ -565,6 +565,16 @@ impl Vm {
 
 fn not_subscriptable(obj: &Value) -> Error {
     Error::type_error(format!("'{}' object is not subscriptable", obj.type_name()))
+}
+
+/// The error of a failed index conversion: a big int keeps its
+/// IndexError ("cannot fit"), anything else is the wrong type.
+fn index_type_error(what: &str, key: &Value, e: Error) -> Error {
+    if matches!(key, Value::BigInt(_)) {
+        e
+    } else {
+        list_index_type(what, key)
+    }
 }
 
 fn list_index_type(what: &str, key: &Value) -> Error {
