@@ -52,10 +52,8 @@ impl Vm {
             }
             Value::Class(c) if !c.is_native => {
                 let c = c.clone();
-                if let Some(Value::Function(init)) = c.lookup(&self.intern_static("__init__")) {
-                    if bindable(&init, argc + 1, kwn)
-                        && c.lookup(&self.intern_static("__new__")).is_none()
-                    {
+                if let Some(init) = self.plain_init(&c) {
+                    if bindable(&init, argc + 1, kwn) {
                         let inst = self.new_instance(&c);
                         self.stack[fpos] = inst.clone();
                         self.stack.insert(fpos + 1, inst);
@@ -134,6 +132,32 @@ impl Vm {
             _ => Vec::new(),
         };
         self.call_general(func, args, kw)
+    }
+
+    /// The script `__init__` of a plain class (deriving from `object`
+    /// only, with the default `__new__`): calling the class then makes a
+    /// bare instance and runs `__init__` as a frame, which is what
+    /// [Vm::instantiate] would do. Cached on the class per class epoch.
+    fn plain_init(&mut self, c: &Rc<ClassObj>) -> Option<Rc<FunctionObj>> {
+        let epoch = super::site_cache::class_epoch();
+        if let Ok(cache) = c.init_cache.try_borrow() {
+            if cache.0 == epoch {
+                return cache.1.clone();
+            }
+        }
+        let plain = c.builtin == Builtin::Object
+            && matches!(
+                c.lookup(&self.intern_static("__new__")),
+                None | Some(Value::Native(_))
+            );
+        let init = match c.lookup(&self.intern_static("__init__")) {
+            Some(Value::Function(f)) if plain => Some(f),
+            _ => None,
+        };
+        if let Ok(mut cache) = c.init_cache.try_borrow_mut() {
+            *cache = (epoch, init.clone());
+        }
+        init
     }
 
     /// Lays out a call's locals where its arguments lie: [argc] values
@@ -787,6 +811,7 @@ impl Vm {
             plain_setattr: Cell::new(plain_setattr),
             custom_setattr: Cell::new(custom_setattr),
             lookup_cache: RefCell::new((0, new_symmap())),
+            init_cache: RefCell::new((u64::MAX, None)),
             slots,
         }))
     }

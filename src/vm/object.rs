@@ -60,6 +60,10 @@ pub struct ClassObj {
     /// Results of MRO lookups (hits and misses), valid while
     /// [CLASS_EPOCH] has the value recorded with them.
     pub lookup_cache: RefCell<(u64, SymMap<Option<Value>>)>,
+    /// The `__init__` a call of the class runs as a plain frame after
+    /// making a bare instance (see `Vm::plain_init`), valid while
+    /// [CLASS_EPOCH] has the recorded value.
+    pub init_cache: RefCell<(u64, Option<Rc<FunctionObj>>)>,
     /// The attribute names instances may have, when this class and every
     /// base but `object` define `__slots__` (without `__dict__`).
     pub slots: Option<Box<[Sym]>>,

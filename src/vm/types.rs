@@ -73,6 +73,7 @@ pub fn new_class(
         plain_setattr: Cell::new(true),
         custom_setattr: Cell::new(false),
         lookup_cache: RefCell::new((0, new_symmap())),
+        init_cache: RefCell::new((u64::MAX, None)),
         slots: None,
     })
 }
