@@ -147,7 +147,20 @@ impl Vm {
                 }
             }
         }
-        self.generic_getattr(obj, name)
+        match self.generic_getattr(obj, name) {
+            // `__getattr__` answers for any AttributeError of the normal
+            // lookup, a property getter's included.
+            Err(e) if self.error_is(&e, super::error::ExcType::AttributeError) => {
+                if let Value::Instance(inst) = obj {
+                    let ga = self.intern_static("__getattr__");
+                    if let Some(f) = inst.class.lookup(&ga) {
+                        return self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
+                    }
+                }
+                Err(e)
+            }
+            r => r,
+        }
     }
 
     /// Attribute lookup without a script-level `__getattribute__`
@@ -164,10 +177,6 @@ impl Vm {
                 }
                 if let Some(v) = self.special_instance_attr(inst, name)? {
                     return Ok(v);
-                }
-                let ga = self.intern_static("__getattr__");
-                if let Some(f) = inst.class.lookup(&ga) {
-                    return self.call(&f, &[obj.clone(), Value::Str(name.clone())], &[]);
                 }
                 Err(Error::no_attribute(
                     format!(

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::error::{Error, ExcType, Res};
 use super::frame::{Block, Frame, Resume, FRAME_NONATOMIC, FRAME_SIBLINGS};
 use super::object::*;
-use super::site_cache;
+use super::site_cache::{self, Cached};
 use super::types::Types;
 use super::value::*;
 use crate::bytecode::code::FLAG_SIMPLE;
@@ -275,6 +275,13 @@ impl Vm {
                                     self.spush(v);
                                     continue;
                                 }
+                                if let Some(f) = self.property_getter(slot, code, i as u32) {
+                                    let top = self.stack.len();
+                                    self.push_copy_at(base + s as usize);
+                                    sync!();
+                                    tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
+                                    continue 'frames;
+                                }
                             }
                         }
                         if slot.is_undef() {
@@ -301,6 +308,14 @@ impl Vm {
                                 if let Some(v) = hit {
                                     self.stack[top] = v;
                                     continue;
+                                }
+                                // A property whose getter is a plain
+                                // function runs as a frame that replaces
+                                // the instance with its result.
+                                if let Some(f) = self.property_getter(&self.stack[top], code, i) {
+                                    sync!();
+                                    tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
+                                    continue 'frames;
                                 }
                             }
                         }
@@ -353,7 +368,7 @@ impl Vm {
                         let class = self.method_class(&self.stack[top], name);
                         let epoch = site_cache::class_epoch();
                         if !class.is_null() {
-                            if let Some(f) = cache.get(class, epoch) {
+                            if let Some(f) = cache.get(class, epoch, Cached::Method) {
                                 let obj = std::mem::replace(&mut self.stack[top], f);
                                 self.spush(obj);
                                 continue;
@@ -365,7 +380,7 @@ impl Vm {
                         if !class.is_null() && !recv.is_undef() {
                             let cls = self.type_of(&recv);
                             if std::ptr::eq(Rc::as_ptr(&cls), class) {
-                                cache.fill(&cls, epoch, f.clone());
+                                cache.fill(&cls, epoch, Cached::Method, f.clone());
                             }
                         }
                         self.spush(f);
@@ -1173,6 +1188,37 @@ impl Vm {
         }
         drop(old);
         true
+    }
+
+    /// The getter of a property named by `code.names[i]` on the class of
+    /// the instance on top of the stack, when it is a plain one-parameter
+    /// function (cached per site).
+    fn property_getter(&self, obj: &Value, code: &Code, i: u32) -> Option<Rc<FunctionObj>> {
+        let Value::Instance(inst) = obj else {
+            return None;
+        };
+        let cache = &code.method_cache[i as usize];
+        let epoch = site_cache::class_epoch();
+        let class = Rc::as_ptr(&inst.class);
+        if let Some(Value::Function(f)) = cache.get(class, epoch, Cached::Getter) {
+            return Some(f);
+        }
+        let Some(Value::Object(o)) = inst.class.lookup(&code.names[i as usize]) else {
+            return None;
+        };
+        let p = o.as_any().downcast_ref::<super::descr::Property>()?;
+        // A getter's AttributeError goes on to `__getattr__`, which only
+        // the general path does.
+        if inst.class.lookup(&intern_static("__getattr__")).is_some() {
+            return None;
+        }
+        match &p.fget {
+            Value::Function(f) if super::call::bindable(f, 1, None) => {
+                cache.fill(&inst.class, epoch, Cached::Getter, p.fget.clone());
+                Some(f.clone())
+            }
+            _ => None,
+        }
     }
 
     /// The class whose method cache entry may answer `v.name` for a

@@ -2,8 +2,9 @@
 //! object (sites that use the same name in one function nearly always see
 //! the same class).
 //!
-//! - [MethodCache] remembers the method `obj.name` resolved to for one
-//!   class, valid while no class dict has changed ([CLASS_EPOCH]).
+//! - [MethodCache] remembers the method `obj.name(...)` resolved to, or
+//!   the property getter `obj.name` runs, for one class, valid while no
+//!   class dict has changed ([CLASS_EPOCH]).
 //! - An attribute hint (a plain `Cell<u32>` on the code object) remembers
 //!   where `name` sat in the last instance dict, so a load or store checks
 //!   that entry first (see [SymMap::get_hinted]).
@@ -20,11 +21,21 @@ pub fn class_epoch() -> u64 {
     CLASS_EPOCH.with(|e| e.get())
 }
 
+/// What a [MethodCache] entry holds for its class.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Cached {
+    /// The plain function or built-in `obj.name(...)` calls.
+    Method,
+    /// The getter function of a property `obj.name` reads.
+    Getter,
+}
+
 struct MethodEntry {
     /// Held weakly so the class can die, and so its address is never
     /// reused for another class while the entry names it.
     class: Weak<ClassObj>,
     epoch: u64,
+    kind: Cached,
     method: Value,
 }
 
@@ -36,20 +47,21 @@ impl Default for MethodCache {
         MethodCache(UnsafeCell::new(MethodEntry {
             class: Weak::new(),
             epoch: u64::MAX,
+            kind: Cached::Method,
             method: Value::Undef,
         }))
     }
 }
 
 impl MethodCache {
-    /// The cached method when the receiver's class is [class] and no class
-    /// has changed since the entry was filled.
+    /// The cached [kind] of value when the receiver's class is [class] and
+    /// no class has changed since the entry was filled.
     #[inline(always)]
-    pub fn get(&self, class: *const ClassObj, epoch: u64) -> Option<Value> {
+    pub fn get(&self, class: *const ClassObj, epoch: u64, kind: Cached) -> Option<Value> {
         // SAFETY: the VM is single-threaded and no reference into the
         // entry outlives this call or `fill`.
         let e = unsafe { &*self.0.get() };
-        if std::ptr::eq(e.class.as_ptr(), class) && e.epoch == epoch {
+        if std::ptr::eq(e.class.as_ptr(), class) && e.epoch == epoch && e.kind == kind {
             Some(e.method.clone())
         } else {
             None
@@ -57,10 +69,11 @@ impl MethodCache {
     }
 
     /// Records that [class]'s lookup of the name gave [method].
-    pub fn fill(&self, class: &Rc<ClassObj>, epoch: u64, method: Value) {
+    pub fn fill(&self, class: &Rc<ClassObj>, epoch: u64, kind: Cached, method: Value) {
         let new = MethodEntry {
             class: Rc::downgrade(class),
             epoch,
+            kind,
             method,
         };
         // SAFETY: as in `get`; the old entry is dropped after the borrow
