@@ -318,6 +318,10 @@ pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
 /// Python's hash of an integer value.
 pub fn hash_int(i: i64) -> u64 {
     const P: i128 = (1i128 << 61) - 1;
+    // Below the modulus (nearly every int) the hash is the int itself.
+    if i.unsigned_abs() < P as u64 {
+        return if i == -1 { -2i64 as u64 } else { i as u64 };
+    }
     let mut h = (i as i128).rem_euclid(P);
     if i < 0 {
         h = -((-(i as i128)) % P);
