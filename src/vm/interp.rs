@@ -163,7 +163,11 @@ impl Vm {
             }
 
             loop {
-                let op = ops[ip];
+                debug_assert!(ip < ops.len());
+                // SAFETY: the compiler ends every code object with a
+                // return and only emits jumps to instructions inside it,
+                // so ip stays in bounds.
+                let op = unsafe { *ops.get_unchecked(ip) };
                 ip += 1;
                 match op {
                     Op::Nop => {}
@@ -172,14 +176,20 @@ impl Vm {
                     Op::LoadInt(i) => self.spush(Value::Int(i as i64)),
                     Op::LoadFast(i) => {
                         let idx = base + i as usize;
-                        if self.stack[idx].is_undef() {
+                        debug_assert!(idx < self.stack.len());
+                        // SAFETY: a frame's local slots, base..base+nlocals,
+                        // stay on the stack while it runs, and the compiler
+                        // numbers locals below nlocals.
+                        if unsafe { self.stack.get_unchecked(idx) }.is_undef() {
                             throw!(self.unbound_local(code, i));
                         }
                         self.push_copy_at(idx);
                     }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
-                        let slot = &mut self.stack[base + i as usize];
+                        debug_assert!(base + (i as usize) < self.stack.len());
+                        // SAFETY: as for LoadFast.
+                        let slot = unsafe { self.stack.get_unchecked_mut(base + i as usize) };
                         if slot.is_scalar() {
                             // SAFETY: the old value owns nothing, so
                             // skipping its drop glue leaks nothing.
@@ -1298,7 +1308,9 @@ impl Vm {
             self.grow_stack();
         }
         let len = self.stack.len();
-        self.stack[idx].incref();
+        assert!(idx < len);
+        // SAFETY: checked just above.
+        unsafe { self.stack.get_unchecked(idx) }.incref();
         // SAFETY: idx < len (indexed above), capacity > len, and the copy
         // owns the reference taken by incref.
         unsafe {
