@@ -257,10 +257,19 @@ impl Vm {
     fn get_slice(&mut self, obj: &Value, s: &Rc<SliceObj>) -> Res<Value> {
         match obj {
             Value::List(l) => {
-                let items = l.items.borrow().clone();
-                let idx = self.slice_indices(s, items.len())?;
+                let len = l.items.borrow().len();
+                // Indices first: an `__index__` may run script code.
+                let idx = self.slice_indices(s, len)?;
+                let items = l.items.borrow();
+                if idx.step == 1 && items.len() == len {
+                    let a = idx.start.max(0) as usize;
+                    return Ok(Value::list(items[a..a + idx.len].to_vec()));
+                }
+                // (If `__index__` shrank the list, skip what is gone.)
                 Ok(Value::list(
-                    idx.indices().map(|i| items[i].clone()).collect(),
+                    idx.indices()
+                        .filter_map(|i| items.get(i).cloned())
+                        .collect(),
                 ))
             }
             Value::Tuple(t) => {
@@ -447,6 +456,14 @@ impl Vm {
         if idx.step == 1 {
             let a = idx.start.max(0) as usize;
             let b = (a + idx.len).max(a);
+            if items.len() == b - a {
+                // Same size: overwrite in place. Dropping the old items
+                // runs no script code, so the borrow can stay.
+                for (dst, v) in list[a..b].iter_mut().zip(items) {
+                    *dst = v;
+                }
+                return Ok(());
+            }
             let removed: Vec<Value> = list.splice(a..b, items).collect();
             drop(list);
             drop(removed);
