@@ -50,6 +50,14 @@ impl Vm {
                 self.stack.insert(fpos + 1, recv);
                 return self.call_op(argc + 1, kwnames);
             }
+            Value::Instance(inst) if !inst.class.is_native => {
+                // A callable instance: `obj(...)` is `type(obj).__call__(obj, ...)`.
+                if let Some(f @ Value::Function(_)) = inst.class.lookup(&intern_static("__call__")) {
+                    let obj = std::mem::replace(&mut self.stack[fpos], f);
+                    self.stack.insert(fpos + 1, obj);
+                    return self.call_op(argc + 1, kwnames);
+                }
+            }
             Value::Class(c) if !c.is_native => {
                 let c = c.clone();
                 if let Some(init) = self.plain_init(&c) {
