@@ -34,7 +34,18 @@ impl Vm {
                 // `len(x)` or `lst.append(v)` allocates nothing.
                 let f = n.func;
                 let mut buf = std::mem::take(&mut self.arg_buf);
-                buf.extend(self.stack.drain(fpos + 1..));
+                buf.reserve(argc);
+                // SAFETY: the arguments are moved (bitwise) from the stack
+                // into the empty buffer, and the stack forgets them.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.stack.as_ptr().add(fpos + 1),
+                        buf.as_mut_ptr(),
+                        argc,
+                    );
+                    buf.set_len(argc);
+                    self.stack.set_len(fpos + 1);
+                }
                 self.stack.pop();
                 let r = f(self, &buf, &[]);
                 buf.clear();
@@ -52,7 +63,8 @@ impl Vm {
             }
             Value::Instance(inst) if !inst.class.is_native => {
                 // A callable instance: `obj(...)` is `type(obj).__call__(obj, ...)`.
-                if let Some(f @ Value::Function(_)) = inst.class.lookup(&intern_static("__call__")) {
+                if let Some(f @ Value::Function(_)) = inst.class.lookup(&intern_static("__call__"))
+                {
                     let obj = std::mem::replace(&mut self.stack[fpos], f);
                     self.stack.insert(fpos + 1, obj);
                     return self.call_op(argc + 1, kwnames);

@@ -190,13 +190,7 @@ impl Vm {
                         debug_assert!(base + (i as usize) < self.stack.len());
                         // SAFETY: as for LoadFast.
                         let slot = unsafe { self.stack.get_unchecked_mut(base + i as usize) };
-                        if slot.is_scalar() {
-                            // SAFETY: the old value owns nothing, so
-                            // skipping its drop glue leaks nothing.
-                            unsafe { std::ptr::write(slot, v) }
-                        } else {
-                            *slot = v;
-                        }
+                        std::mem::replace(slot, v).discard();
                     }
                     Op::DeleteFast(i) => {
                         if self.stack[base + i as usize].is_undef() {
@@ -316,7 +310,7 @@ impl Vm {
                                     )
                                     .cloned();
                                 if let Some(v) = hit {
-                                    self.stack[top] = v;
+                                    std::mem::replace(&mut self.stack[top], v).discard();
                                     continue;
                                 }
                                 // A property whose getter is a plain
@@ -431,15 +425,7 @@ impl Vm {
                         sync!();
                         tri!(self.delitem(&obj, &key));
                     }
-                    Op::Pop => {
-                        let n = self.stack.len() - 1;
-                        if self.stack[n].is_scalar() {
-                            // SAFETY: as above, a scalar needs no drop.
-                            unsafe { self.stack.set_len(n) }
-                        } else {
-                            self.stack.pop();
-                        }
-                    }
+                    Op::Pop => pop!(self).discard(),
                     Op::Dup => {
                         let idx = self.stack.len() - 1;
                         self.push_copy_at(idx);
@@ -974,7 +960,7 @@ impl Vm {
                             && f.handled_base as usize == self.handled.len()
                         {
                             let floor = f.floor;
-                            self.stack.truncate(floor);
+                            self.truncate_stack(floor);
                             self.frames.pop();
                             self.spush(v);
                             continue 'frames;
@@ -1125,6 +1111,15 @@ impl Vm {
             self.grow_stack();
         }
         self.stack.push(v);
+    }
+
+    /// Cuts the value stack back to [len], dropping through
+    /// [Value::discard].
+    #[inline(always)]
+    fn truncate_stack(&mut self, len: usize) {
+        while self.stack.len() > len {
+            self.spop().discard();
+        }
     }
 
     #[cold]

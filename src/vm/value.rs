@@ -109,37 +109,31 @@ impl fmt::Debug for FloatBits {
 }
 
 impl Clone for Value {
-    /// Written out so the scalar cases inline into the dispatch loop.
+    /// One branch instead of a jump over every variant: see [Value::incref].
     #[inline(always)]
     fn clone(&self) -> Value {
-        match self {
-            Value::Int(i) => Value::Int(*i),
-            Value::Undef => Value::Undef,
-            Value::None => Value::None,
-            Value::Bool(b) => Value::Bool(*b),
-            Value::Float(f) => Value::Float(*f),
-            Value::BigInt(r) => Value::BigInt(Rc::clone(r)),
-            Value::Str(r) => Value::Str(Rc::clone(r)),
-            Value::Bytes(r) => Value::Bytes(Rc::clone(r)),
-            Value::ByteArray(r) => Value::ByteArray(Rc::clone(r)),
-            Value::List(r) => Value::List(Rc::clone(r)),
-            Value::Tuple(r) => Value::Tuple(Rc::clone(r)),
-            Value::Dict(r) => Value::Dict(Rc::clone(r)),
-            Value::Set(r) => Value::Set(Rc::clone(r)),
-            Value::FrozenSet(r) => Value::FrozenSet(Rc::clone(r)),
-            Value::Range(r) => Value::Range(Rc::clone(r)),
-            Value::Slice(r) => Value::Slice(Rc::clone(r)),
-            Value::Function(r) => Value::Function(Rc::clone(r)),
-            Value::Native(r) => Value::Native(Rc::clone(r)),
-            Value::BoundMethod(r) => Value::BoundMethod(Rc::clone(r)),
-            Value::Class(r) => Value::Class(Rc::clone(r)),
-            Value::Instance(r) => Value::Instance(Rc::clone(r)),
-            Value::Module(r) => Value::Module(Rc::clone(r)),
-            Value::Generator(r) => Value::Generator(Rc::clone(r)),
-            Value::Cell(r) => Value::Cell(Rc::clone(r)),
-            Value::Code(r) => Value::Code(Rc::clone(r)),
-            Value::Object(r) => Value::Object(Rc::clone(r)),
-        }
+        self.incref();
+        // SAFETY: the copy owns the reference incref just took (scalars
+        // own nothing).
+        unsafe { std::ptr::read(self) }
+    }
+}
+
+/// The word of a heap value's allocation that holds its strong count.
+///
+/// Every non-scalar variant's payload is one `Rc`, which points at its
+/// allocation, and std lays that out `repr(C)` with the strong count
+/// first (`Rc::from_raw` depends on the same layout); the unit test
+/// `value_incref_matches_rc` checks it.
+#[inline(always)]
+fn strong_count_word(v: &Value) -> &Cell<usize> {
+    debug_assert!(!v.is_scalar());
+    // SAFETY: `repr(C, u64)` puts the payload word at offset 8; for a
+    // heap variant it is the Rc's pointer to its live allocation, whose
+    // first word is the strong count (see above).
+    unsafe {
+        let words = v as *const Value as *const usize;
+        &*(*words.add(1) as *const Cell<usize>)
     }
 }
 
@@ -154,34 +148,39 @@ impl Value {
         Value::Float(FloatBits::new(f))
     }
 
+    /// Drops the value, settling the common cases inline: a scalar owns
+    /// nothing, and a heap object with other references only needs its
+    /// count lowered. Only a last reference goes through the drop glue.
+    #[inline(always)]
+    pub fn discard(self) {
+        if self.is_scalar() {
+            std::mem::forget(self);
+            return;
+        }
+        let count = strong_count_word(&self);
+        let n = count.get();
+        if n > 1 {
+            count.set(n - 1);
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// Takes one more reference to the heap object, if any, without making
     /// a new value: the caller then copies the bits (see the VM's
-    /// `push_copy_at`).
+    /// `push_copy_at`). Every heap variant holds an `Rc`, so this is one
+    /// branch and an increment, however many variants there are.
     #[inline(always)]
     pub fn incref(&self) {
-        match self {
-            Value::Undef | Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
-            Value::BigInt(r) => std::mem::forget(Rc::clone(r)),
-            Value::Str(r) => std::mem::forget(Rc::clone(r)),
-            Value::Bytes(r) => std::mem::forget(Rc::clone(r)),
-            Value::ByteArray(r) => std::mem::forget(Rc::clone(r)),
-            Value::List(r) => std::mem::forget(Rc::clone(r)),
-            Value::Tuple(r) => std::mem::forget(Rc::clone(r)),
-            Value::Dict(r) => std::mem::forget(Rc::clone(r)),
-            Value::Set(r) => std::mem::forget(Rc::clone(r)),
-            Value::FrozenSet(r) => std::mem::forget(Rc::clone(r)),
-            Value::Range(r) => std::mem::forget(Rc::clone(r)),
-            Value::Slice(r) => std::mem::forget(Rc::clone(r)),
-            Value::Function(r) => std::mem::forget(Rc::clone(r)),
-            Value::Native(r) => std::mem::forget(Rc::clone(r)),
-            Value::BoundMethod(r) => std::mem::forget(Rc::clone(r)),
-            Value::Class(r) => std::mem::forget(Rc::clone(r)),
-            Value::Instance(r) => std::mem::forget(Rc::clone(r)),
-            Value::Module(r) => std::mem::forget(Rc::clone(r)),
-            Value::Generator(r) => std::mem::forget(Rc::clone(r)),
-            Value::Cell(r) => std::mem::forget(Rc::clone(r)),
-            Value::Code(r) => std::mem::forget(Rc::clone(r)),
-            Value::Object(r) => std::mem::forget(Rc::clone(r)),
+        if !self.is_scalar() {
+            let count = strong_count_word(self);
+            let n = count.get().wrapping_add(1);
+            if n == 0 {
+                // As Rc::clone does on overflow.
+                std::process::abort();
+            }
+            count.set(n);
         }
     }
 }
@@ -696,5 +695,28 @@ mod tests {
     #[test]
     fn value_is_two_words() {
         assert_eq!(std::mem::size_of::<Value>(), 16);
+    }
+
+    #[test]
+    fn value_incref_matches_rc() {
+        // The count word incref bumps is the one Rc itself keeps, for
+        // thin and for boxed (native object) payloads alike.
+        let list = Rc::new(ListObj {
+            items: RefCell::new(Vec::new()),
+        });
+        let v = Value::List(list.clone());
+        let copies: Vec<Value> = (0..3).map(|_| v.clone()).collect();
+        assert_eq!(Rc::strong_count(&list), 5);
+        drop(copies);
+        assert_eq!(Rc::strong_count(&list), 2);
+        let s = Rc::new(StrObj::new("x"));
+        let sv = Value::Str(s.clone());
+        sv.incref();
+        assert_eq!(Rc::strong_count(&s), 3);
+        drop(unsafe { std::ptr::read(&sv) });
+        assert_eq!(Rc::strong_count(&s), 2);
+        let f = Value::float(1.5);
+        let g = f.clone();
+        assert!(matches!(g, Value::Float(x) if x.get() == 1.5));
     }
 }
