@@ -86,7 +86,7 @@ impl Vm {
             _ => {}
         }
         // General path: collect the arguments.
-        let mut args: Vec<Value> = self.stack.drain(fpos + 1..).collect();
+        let mut args: Vec<Value> = self.stack.split_off(fpos + 1);
         let func = self.stack.pop().unwrap_or(Value::None);
         let kw = match kwnames {
             Some(Value::Tuple(names)) => {

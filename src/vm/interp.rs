@@ -736,24 +736,24 @@ impl Vm {
                     }
                     Op::BuildTuple(n) => {
                         let at = self.stack.len() - n as usize;
-                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        let items: Vec<Value> = self.stack.split_off(at);
                         self.spush(Value::tuple(items));
                     }
                     Op::BuildList(n) => {
                         let at = self.stack.len() - n as usize;
-                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        let items: Vec<Value> = self.stack.split_off(at);
                         self.spush(Value::list(items));
                     }
                     Op::BuildSet(n) => {
                         let at = self.stack.len() - n as usize;
-                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        let items: Vec<Value> = self.stack.split_off(at);
                         sync!();
                         let s = tri!(self.new_set(items));
                         self.spush(s);
                     }
                     Op::BuildMap(n) => {
                         let at = self.stack.len() - 2 * n as usize;
-                        let items: Vec<Value> = self.stack.drain(at..).collect();
+                        let items: Vec<Value> = self.stack.split_off(at);
                         sync!();
                         let d = tri!(self.new_dict_from_pairs(items));
                         self.spush(d);
@@ -1654,7 +1654,7 @@ impl Vm {
             {
                 let mut st = g.state.borrow_mut();
                 st.saved.clear();
-                st.saved.extend(self.stack.drain(frame.base..));
+                move_tail(&mut self.stack, frame.base, &mut st.saved);
                 st.running = false;
                 st.frame = Some(frame);
             }
@@ -1891,5 +1891,20 @@ impl Vm {
 impl Default for Vm {
     fn default() -> Self {
         Vm::new()
+    }
+}
+
+/// Moves `stack[at..]` onto the end of [dst] with one copy (a drain would
+/// move the values one by one).
+#[inline]
+fn move_tail(stack: &mut Vec<Value>, at: usize, dst: &mut Vec<Value>) {
+    let n = stack.len() - at;
+    dst.reserve(n);
+    // SAFETY: the n values are moved bitwise from the stack's tail into
+    // dst's spare capacity; the stack then forgets them.
+    unsafe {
+        std::ptr::copy_nonoverlapping(stack.as_ptr().add(at), dst.as_mut_ptr().add(dst.len()), n);
+        dst.set_len(dst.len() + n);
+        stack.set_len(at);
     }
 }
