@@ -2,6 +2,7 @@
 
 pub mod code;
 pub mod disasm;
+pub mod fuse;
 pub mod op;
 pub mod stack;
 

@@ -216,6 +216,18 @@ pub enum Op {
     /// `[f, args, kwargs] -> []`: `sibling f@(*args, **kwargs)` starts a
     /// micro-thread prejoined to this frame.
     Spawn,
+    // Fused pairs (see `bytecode::fuse`). Each stands in for its own
+    // instruction and the one after it, which stays in place: the fused
+    // form runs both at once when it can and otherwise runs only the
+    // first, leaving the next one to run as usual.
+    /// `LoadFast(a)` then `LoadFast(b)`.
+    LoadFast2(u16, u16),
+    /// `StoreFast(a)` then `LoadFast(b)`.
+    StoreLoadFast(u16, u16),
+    /// `Compare(op)` then `PopJumpIfFalse(t)`, for two ints.
+    CompareJump(CmpOp, u32),
+    /// `ForIter(exit)` then `StoreFast(slot)`, stepping a range or list.
+    ForIterStore(u32, u16),
 }
 
 impl Op {
@@ -224,18 +236,38 @@ impl Op {
     pub fn target(&self) -> Option<u32> {
         use Op::*;
         match *self {
-            Jump(t) | PopJumpIfFalse(t) | PopJumpIfTrue(t) | JumpIfFalseOrPop(t)
-            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | ForIterAt(t)
-            | SetupExcept(t) | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => Some(t),
+            Jump(t)
+            | PopJumpIfFalse(t)
+            | PopJumpIfTrue(t)
+            | JumpIfFalseOrPop(t)
+            | JumpIfTrueOrPop(t)
+            | JumpIfNotLess(t)
+            | ForIter(t)
+            | ForIterAt(t)
+            | ForIterStore(t, _)
+            | SetupExcept(t)
+            | SetupFinally(t)
+            | SetupWith(t)
+            | YieldFrom(t) => Some(t),
             _ => None,
         }
     }
     pub fn set_target(&mut self, new: u32) {
         use Op::*;
         match self {
-            Jump(t) | PopJumpIfFalse(t) | PopJumpIfTrue(t) | JumpIfFalseOrPop(t)
-            | JumpIfTrueOrPop(t) | JumpIfNotLess(t) | ForIter(t) | ForIterAt(t)
-            | SetupExcept(t) | SetupFinally(t) | SetupWith(t) | YieldFrom(t) => *t = new,
+            Jump(t)
+            | PopJumpIfFalse(t)
+            | PopJumpIfTrue(t)
+            | JumpIfFalseOrPop(t)
+            | JumpIfTrueOrPop(t)
+            | JumpIfNotLess(t)
+            | ForIter(t)
+            | ForIterAt(t)
+            | ForIterStore(t, _)
+            | SetupExcept(t)
+            | SetupFinally(t)
+            | SetupWith(t)
+            | YieldFrom(t) => *t = new,
             _ => {}
         }
     }
@@ -251,20 +283,19 @@ impl Op {
         match *self {
             Nop | DeleteFast(_) | DeleteDeref(_) | MakeCell(_) | DeleteGlobal(_)
             | DeleteName(_) | PopBlock | Jump(_) => (0, 0),
-            LoadConst(_) | LoadNone | LoadInt(_) | LoadFast(_) | LoadDeref(_) | LoadClosure(_)
-            | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..) | LoadBuildClass
+            LoadConst(_) | LoadNone | LoadInt(_) | LoadFast(_) | LoadFast2(..) | LoadDeref(_)
+            | LoadClosure(_) | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..) | LoadBuildClass
             | LoadAssertionError => (0, 1),
-            StoreFast(_) | StoreDeref(_) | StoreGlobal(_) | StoreName(_) | DeleteAttr(_) | Pop
-            | PopExcept | WithExitNormal | GenStart | ImportStar | PrintExpr | Return | Reraise => {
-                (1, 0)
-            }
+            StoreFast(_) | StoreLoadFast(..) | StoreDeref(_) | StoreGlobal(_) | StoreName(_)
+            | DeleteAttr(_) | Pop | PopExcept | WithExitNormal | GenStart | ImportStar
+            | PrintExpr | Return | Reraise => (1, 0),
             LoadAttr(_) | Neg | Pos | Invert | Not | GetIter | ListToTuple => (1, 1),
             StoreAttr(_) | DeleteSubscr => (2, 0),
             LoadMethod(_) | Dup | ImportFrom(_) => (1, 2),
             // YieldFrom: `[iter, v] -> [result]` at its target, the next
             // instruction; a yield re-runs it with the sent value as v.
-            Subscr | Binary(_) | InplaceBinary(_) | Compare(_) | ListExtend | SetUpdate
-            | DictUpdate | DictMerge | ImportName(_) | YieldFrom(_) => (2, 1),
+            Subscr | Binary(_) | InplaceBinary(_) | Compare(_) | CompareJump(..) | ListExtend
+            | SetUpdate | DictUpdate | DictMerge | ImportName(_) | YieldFrom(_) => (2, 1),
             StoreSubscr | Spawn => (3, 0),
             DupTwo => (2, 4),
             Rot2 => (2, 2),
@@ -275,7 +306,7 @@ impl Op {
             JumpIfFalseOrPop(_) | JumpIfTrueOrPop(_) => (1, jump as u32),
             JumpIfNotLess(_) => (2, 0),
             // Exhaustion pops the iterator and jumps.
-            ForIter(_) | ForIterAt(_) => {
+            ForIter(_) | ForIterAt(_) | ForIterStore(..) => {
                 if jump {
                     (1, 0)
                 } else {

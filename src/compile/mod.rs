@@ -295,6 +295,7 @@ impl<'a> Builder<'a> {
         };
         let nnames = self.names.len();
         let max_stack = crate::bytecode::stack::max_stack(&self.ops);
+        crate::bytecode::fuse::fuse(&mut self.ops);
         Rc::new(Code {
             name: sym(name),
             qualname: sym(&qualname),

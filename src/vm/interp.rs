@@ -185,6 +185,35 @@ impl Vm {
                         }
                         self.push_copy_at(idx);
                     }
+                    Op::LoadFast2(a, b) => {
+                        let ia = base + a as usize;
+                        let ib = base + b as usize;
+                        debug_assert!(ia.max(ib) < self.stack.len());
+                        // SAFETY: as for LoadFast.
+                        if unsafe { self.stack.get_unchecked(ia) }.is_undef() {
+                            throw!(self.unbound_local(code, a as u32));
+                        }
+                        self.push_copy_at(ia);
+                        // An unbound second local is left to its own
+                        // LoadFast, which reports it at its own span.
+                        if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
+                            self.push_copy_at(ib);
+                            ip += 1;
+                        }
+                    }
+                    Op::StoreLoadFast(a, b) => {
+                        let v = pop!(self);
+                        let ia = base + a as usize;
+                        let ib = base + b as usize;
+                        debug_assert!(ia.max(ib) < self.stack.len());
+                        // SAFETY: as for LoadFast.
+                        let slot = unsafe { self.stack.get_unchecked_mut(ia) };
+                        std::mem::replace(slot, v).discard();
+                        if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
+                            self.push_copy_at(ib);
+                            ip += 1;
+                        }
+                    }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
                         debug_assert!(base + (i as usize) < self.stack.len());
@@ -499,7 +528,23 @@ impl Vm {
                             Err(e) => throw!(e),
                         }
                     }
-                    Op::Compare(cop) => {
+                    Op::Compare(cop) | Op::CompareJump(cop, _) => {
+                        if let Op::CompareJump(_, target) = op {
+                            if let Some((x, y)) = self.top_ints() {
+                                let r = match cop {
+                                    CmpOp::Lt => x < y,
+                                    CmpOp::LtE => x <= y,
+                                    CmpOp::Gt => x > y,
+                                    CmpOp::GtE => x >= y,
+                                    CmpOp::Eq => x == y,
+                                    _ => x != y,
+                                };
+                                self.drop_top2_scalars();
+                                // Past the PopJumpIfFalse, or to its target.
+                                ip = if r { ip + 1 } else { target as usize };
+                                continue;
+                            }
+                        }
                         if let Some((x, y)) = self.top_ints() {
                             let r = match cop {
                                 CmpOp::Lt => Some(x < y),
@@ -680,7 +725,7 @@ impl Vm {
                         let it = tri!(self.get_iter(&v));
                         self.spush(it);
                     }
-                    Op::ForIter(exit) => {
+                    Op::ForIter(exit) | Op::ForIterStore(exit, _) => {
                         let n = self.stack.len() - 1;
                         if let Value::Generator(g) = &self.stack[n] {
                             let g = g.clone();
@@ -700,7 +745,7 @@ impl Vm {
                                 let i = r.next.get();
                                 if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
                                     r.next.set(i.saturating_add(r.step));
-                                    self.spush(Value::Int(i));
+                                    self.push_or_store(op, base, &mut ip, Value::Int(i));
                                 } else {
                                     self.stack.pop();
                                     ip = exit as usize;
@@ -713,7 +758,7 @@ impl Vm {
                                 match item {
                                     Some(v) => {
                                         l.index.set(i + 1);
-                                        self.spush(v);
+                                        self.push_or_store(op, base, &mut ip, v);
                                     }
                                     None => {
                                         l.index.set(usize::MAX / 2);
@@ -1138,6 +1183,20 @@ impl Vm {
         self.push_copy_at(n - 2);
         self.push_copy_at(n - 1);
         self.push_frame_in_place(f, n, n, resume)
+    }
+
+    /// The next item of a `ForIter`: pushed, or for a fused
+    /// `ForIterStore` stored straight into its local (skipping the
+    /// StoreFast that follows).
+    #[inline(always)]
+    fn push_or_store(&mut self, op: Op, base: usize, ip: &mut usize, v: Value) {
+        if let Op::ForIterStore(_, s) = op {
+            let slot = &mut self.stack[base + s as usize];
+            std::mem::replace(slot, v).discard();
+            *ip += 1;
+        } else {
+            self.spush(v);
+        }
     }
 
     /// `list[i]` or `tuple[i]` with an int index in range, for the two
