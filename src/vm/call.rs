@@ -573,7 +573,7 @@ impl Vm {
         };
         let v = Value::Instance(Rc::new(InstanceObj {
             class: cls.clone(),
-            dict: RefCell::new(new_symmap()),
+            dict: RefCell::new(SymMap::with_capacity(cls.attrs_seen.get() as usize)),
             payload: RefCell::new(payload),
         }));
         super::gc::track(&v);
@@ -832,6 +832,7 @@ impl Vm {
             custom_setattr: Cell::new(custom_setattr),
             lookup_cache: RefCell::new((0, new_symmap())),
             init_cache: RefCell::new((u64::MAX, None)),
+            attrs_seen: Cell::new(0),
             slots,
         }))
     }

@@ -374,7 +374,22 @@ impl Vm {
                                 {
                                     let old = std::mem::replace(slot, v);
                                     drop(d);
-                                    drop(old);
+                                    old.discard();
+                                    continue;
+                                }
+                                // A new attribute (as in `__init__`), when
+                                // `__slots__` allows it.
+                                let allowed = match &inst.class.slots {
+                                    Some(names) => names.iter().any(|s| Rc::ptr_eq(s, name)),
+                                    None => true,
+                                };
+                                if allowed {
+                                    code.attr_hint[i as usize].set(d.len() as u32);
+                                    d.insert_absent(name.clone(), v);
+                                    let n = d.len() as u32;
+                                    if n > inst.class.attrs_seen.get() {
+                                        inst.class.attrs_seen.set(n.min(64));
+                                    }
                                     continue;
                                 }
                             }

@@ -64,6 +64,9 @@ pub struct ClassObj {
     /// making a bare instance (see `Vm::plain_init`), valid while
     /// [CLASS_EPOCH] has the recorded value.
     pub init_cache: RefCell<(u64, Option<Rc<FunctionObj>>)>,
+    /// The most attributes an instance has been seen to get: new
+    /// instances' dicts start with that much room.
+    pub attrs_seen: Cell<u32>,
     /// The attribute names instances may have, when this class and every
     /// base but `object` define `__slots__` (without `__dict__`).
     pub slots: Option<Box<[Sym]>>,

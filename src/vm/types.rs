@@ -74,6 +74,7 @@ pub fn new_class(
         custom_setattr: Cell::new(false),
         lookup_cache: RefCell::new((0, new_symmap())),
         init_cache: RefCell::new((u64::MAX, None)),
+        attrs_seen: Cell::new(0),
         slots: None,
     })
 }

@@ -377,6 +377,24 @@ impl<V> SymMap<V> {
         }
         None
     }
+    /// An empty map with room for [n] entries.
+    pub fn with_capacity(n: usize) -> SymMap<V> {
+        SymMap {
+            entries: Vec::with_capacity(n),
+            index: None,
+        }
+    }
+
+    /// Appends [k], which the caller found absent.
+    pub fn insert_absent(&mut self, k: Sym, v: V) {
+        debug_assert!(self.find(&k).is_none());
+        if self.index.is_some() || self.entries.len() >= SMALL || !k.interned.get() {
+            self.insert(k, v);
+        } else {
+            self.entries.push((k, v));
+        }
+    }
+
     /// Removes [k], keeping the order of the rest.
     pub fn shift_remove(&mut self, k: &Sym) -> Option<V> {
         let i = self.find(k)?;
