@@ -27,6 +27,8 @@ pub fn fuse(ops: &mut [Op]) {
             (Op::ForIter(exit), Op::StoreFast(s)) => {
                 u16::try_from(s).ok().map(|s| Op::ForIterStore(exit, s))
             }
+            (Op::StoreFast(a), Op::StoreFast(b)) => small(a, b).map(|(a, b)| Op::StoreFast2(a, b)),
+            (Op::LoadInt(k), Op::Binary(op)) => Some(Op::BinaryInt(op, k)),
             _ => None,
         };
         if let Some(f) = fused {
@@ -81,6 +83,21 @@ mod tests {
                 Op::Return,
             ]
         );
+    }
+
+    #[test]
+    fn stores_and_immediates_fuse() {
+        let mut ops = vec![
+            Op::StoreFast(1),
+            Op::StoreFast(2),
+            Op::LoadInt(7),
+            Op::Binary(crate::syntax::ast::BinOp::Mod),
+            Op::Return,
+        ];
+        fuse(&mut ops);
+        assert_eq!(ops[0], Op::StoreFast2(1, 2));
+        assert_eq!(ops[1], Op::StoreFast(2));
+        assert_eq!(ops[2], Op::BinaryInt(crate::syntax::ast::BinOp::Mod, 7));
     }
 
     #[test]

@@ -228,6 +228,10 @@ pub enum Op {
     CompareJump(CmpOp, u32),
     /// `ForIter(exit)` then `StoreFast(slot)`, stepping a range or list.
     ForIterStore(u32, u16),
+    /// `StoreFast(a)` then `StoreFast(b)`.
+    StoreFast2(u16, u16),
+    /// `LoadInt(k)` then `Binary(op)`, for an int or float operand.
+    BinaryInt(BinOp, i32),
 }
 
 impl Op {
@@ -283,12 +287,12 @@ impl Op {
         match *self {
             Nop | DeleteFast(_) | DeleteDeref(_) | MakeCell(_) | DeleteGlobal(_)
             | DeleteName(_) | PopBlock | Jump(_) => (0, 0),
-            LoadConst(_) | LoadNone | LoadInt(_) | LoadFast(_) | LoadFast2(..) | LoadDeref(_)
-            | LoadClosure(_) | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..) | LoadBuildClass
-            | LoadAssertionError => (0, 1),
-            StoreFast(_) | StoreLoadFast(..) | StoreDeref(_) | StoreGlobal(_) | StoreName(_)
-            | DeleteAttr(_) | Pop | PopExcept | WithExitNormal | GenStart | ImportStar
-            | PrintExpr | Return | Reraise => (1, 0),
+            LoadConst(_) | LoadNone | LoadInt(_) | BinaryInt(..) | LoadFast(_) | LoadFast2(..)
+            | LoadDeref(_) | LoadClosure(_) | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..)
+            | LoadBuildClass | LoadAssertionError => (0, 1),
+            StoreFast(_) | StoreLoadFast(..) | StoreFast2(..) | StoreDeref(_) | StoreGlobal(_)
+            | StoreName(_) | DeleteAttr(_) | Pop | PopExcept | WithExitNormal | GenStart
+            | ImportStar | PrintExpr | Return | Reraise => (1, 0),
             LoadAttr(_) | Neg | Pos | Invert | Not | GetIter | ListToTuple => (1, 1),
             StoreAttr(_) | DeleteSubscr => (2, 0),
             LoadMethod(_) | Dup | ImportFrom(_) => (1, 2),

@@ -214,6 +214,27 @@ impl Vm {
                             ip += 1;
                         }
                     }
+                    Op::StoreFast2(a, b) => {
+                        let n = self.stack.len();
+                        let ia = base + a as usize;
+                        let ib = base + b as usize;
+                        debug_assert!(n >= 2 && ia.max(ib) < n - 2);
+                        let v = pop!(self);
+                        let w = pop!(self);
+                        // SAFETY: as for LoadFast.
+                        std::mem::replace(unsafe { self.stack.get_unchecked_mut(ia) }, v).discard();
+                        std::mem::replace(unsafe { self.stack.get_unchecked_mut(ib) }, w).discard();
+                        ip += 1;
+                    }
+                    Op::BinaryInt(bop, k) => {
+                        // The immediate goes on the stack either way: the
+                        // scalar path consumes it, else the Binary that
+                        // follows runs as usual.
+                        self.spush(Value::Int(k as i64));
+                        if self.scalar_binary(bop) {
+                            ip += 1;
+                        }
+                    }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
                         debug_assert!(base + (i as usize) < self.stack.len());
@@ -408,8 +429,7 @@ impl Vm {
                         tri!(self.delattr(&obj, &code.names[i as usize]));
                     }
                     Op::LoadMethod(i) => {
-                        // Fast path: a script method found on a plain
-                        // instance's class.
+                        // Fast path: the method cache answers.
                         let top = self.stack.len() - 1;
                         let name = &code.names[i as usize];
                         let cache = &code.method_cache[i as usize];
@@ -545,15 +565,28 @@ impl Vm {
                     }
                     Op::Compare(cop) | Op::CompareJump(cop, _) => {
                         if let Op::CompareJump(_, target) = op {
-                            if let Some((x, y)) = self.top_ints() {
-                                let r = match cop {
+                            let r = if let Some((x, y)) = self.top_ints() {
+                                Some(match cop {
                                     CmpOp::Lt => x < y,
                                     CmpOp::LtE => x <= y,
                                     CmpOp::Gt => x > y,
                                     CmpOp::GtE => x >= y,
                                     CmpOp::Eq => x == y,
                                     _ => x != y,
-                                };
+                                })
+                            } else if let Some((x, y)) = self.top_floats() {
+                                Some(match cop {
+                                    CmpOp::Lt => x < y,
+                                    CmpOp::LtE => x <= y,
+                                    CmpOp::Gt => x > y,
+                                    CmpOp::GtE => x >= y,
+                                    CmpOp::Eq => x == y,
+                                    _ => x != y,
+                                })
+                            } else {
+                                None
+                            };
+                            if let Some(r) = r {
                                 self.drop_top2_scalars();
                                 // Past the PopJumpIfFalse, or to its target.
                                 ip = if r { ip + 1 } else { target as usize };
@@ -1014,16 +1047,22 @@ impl Vm {
                         let v = pop!(self);
                         let f = &self.frames[fi];
                         if fi > stop
-                            && f.resume == Resume::Normal
                             && f.flags & FRAME_SIBLINGS == 0
                             && f.generator.is_none()
                             && f.handled_base as usize == self.handled.len()
                         {
-                            let floor = f.floor;
-                            self.truncate_stack(floor);
-                            self.frames.pop();
-                            self.spush(v);
-                            continue 'frames;
+                            // A plain return, or an `__init__` returning
+                            // None (its instance already waits below).
+                            let init_done = f.resume == Resume::Init && v.is_none();
+                            if f.resume == Resume::Normal || init_done {
+                                let floor = f.floor;
+                                self.truncate_stack(floor);
+                                self.frames.pop();
+                                if !init_done {
+                                    self.spush(v);
+                                }
+                                continue 'frames;
+                            }
                         }
                         sync!();
                         match self.do_return(v, stop) {
