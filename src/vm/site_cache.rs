@@ -39,16 +39,30 @@ struct MethodEntry {
     method: Value,
 }
 
-/// The plain function or built-in a method name resolved to on a class.
-pub struct MethodCache(UnsafeCell<MethodEntry>);
+/// Ways of a [MethodCache]: a call site that sees a few classes (the
+/// subclasses of one base, say) keeps one entry for each.
+const WAYS: usize = 4;
+
+struct Entries {
+    ways: [MethodEntry; WAYS],
+    /// The way the next fill replaces (round robin).
+    next: usize,
+}
+
+/// The plain functions or built-ins a method name resolved to on the last
+/// few classes seen.
+pub struct MethodCache(UnsafeCell<Entries>);
 
 impl Default for MethodCache {
     fn default() -> Self {
-        MethodCache(UnsafeCell::new(MethodEntry {
-            class: Weak::new(),
-            epoch: u64::MAX,
-            kind: Cached::Method,
-            method: Value::Undef,
+        MethodCache(UnsafeCell::new(Entries {
+            ways: std::array::from_fn(|_| MethodEntry {
+                class: Weak::new(),
+                epoch: u64::MAX,
+                kind: Cached::Method,
+                method: Value::Undef,
+            }),
+            next: 0,
         }))
     }
 }
@@ -59,13 +73,12 @@ impl MethodCache {
     #[inline(always)]
     pub fn get(&self, class: *const ClassObj, epoch: u64, kind: Cached) -> Option<Value> {
         // SAFETY: the VM is single-threaded and no reference into the
-        // entry outlives this call or `fill`.
-        let e = unsafe { &*self.0.get() };
-        if std::ptr::eq(e.class.as_ptr(), class) && e.epoch == epoch && e.kind == kind {
-            Some(e.method.clone())
-        } else {
-            None
-        }
+        // entries outlives this call or `fill`.
+        let es = unsafe { &*self.0.get() };
+        es.ways
+            .iter()
+            .find(|e| std::ptr::eq(e.class.as_ptr(), class) && e.epoch == epoch && e.kind == kind)
+            .map(|e| e.method.clone())
     }
 
     /// Records that [class]'s lookup of the name gave [method].
@@ -78,7 +91,19 @@ impl MethodCache {
         };
         // SAFETY: as in `get`; the old entry is dropped after the borrow
         // ends, so a destructor it runs cannot observe a half-made entry.
-        let old = unsafe { std::mem::replace(&mut *self.0.get(), new) };
+        let old = unsafe {
+            let es = &mut *self.0.get();
+            // Stale entries (an older epoch) go first, then round robin.
+            let way = match es.ways.iter().position(|e| e.epoch != epoch) {
+                Some(w) => w,
+                None => {
+                    let w = es.next;
+                    es.next = (w + 1) % WAYS;
+                    w
+                }
+            };
+            std::mem::replace(&mut es.ways[way], new)
+        };
         drop(old);
     }
 }
