@@ -350,6 +350,10 @@ fn remove_key(vm: &mut Vm, s: &SetObj, key: &Value) -> Res<bool> {
 // ----- mutators --------------------------------------------------------------------
 
 fn set_add(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
+    if let [s @ Value::Set(_), item] = args {
+        vm.set_add(s, item.clone())?;
+        return Ok(Value::None);
+    }
     let (v, _) = this(args, "add")?;
     let r = rest(args, "set.add", 1, 1)?;
     vm.set_add(&v, r[0].clone())?;

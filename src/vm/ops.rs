@@ -815,7 +815,27 @@ impl Vm {
                 ))),
             },
             Value::List(l) => {
-                let items = l.items.borrow().clone();
+                // Items that compare natively need no copy of the list;
+                // the first that might run `__eq__` sends the rest of the
+                // search down the general path (which copies, as `__eq__`
+                // may change the list).
+                let mut from = 0;
+                {
+                    let items = l.items.borrow();
+                    while from < items.len() {
+                        let x = &items[from];
+                        match native_eq(x, item) {
+                            _ if x.is(item) => return Ok(true),
+                            Some(true) => return Ok(true),
+                            Some(false) => from += 1,
+                            Option::None => break,
+                        }
+                    }
+                    if from == items.len() {
+                        return Ok(false);
+                    }
+                }
+                let items = l.items.borrow()[from..].to_vec();
                 for x in &items {
                     if x.is(item) || self.eq(x, item)? {
                         return Ok(true);
