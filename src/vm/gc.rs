@@ -14,8 +14,8 @@
 //! using counts as referenced from outside: collection is safe at any
 //! point where no container is mutably borrowed (the dispatch loop).
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -157,7 +157,7 @@ pub fn collect() -> usize {
             kept.push(t);
         }
     }
-    let index: HashMap<usize, usize> = live
+    let index: FxHashMap<usize, usize> = live
         .iter()
         .enumerate()
         .map(|(i, s)| (s.addr(), i))

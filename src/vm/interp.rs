@@ -382,8 +382,19 @@ impl Vm {
                         // Fast path: replacing an attribute of a plain
                         // instance (no `__setattr__`, no data descriptor).
                         let n = self.stack.len();
-                        let plain = matches!(&self.stack[n - 1], Value::Instance(inst)
-                            if inst.class.plain_setattr.get() && !inst.class.is_native);
+                        let plain = match &self.stack[n - 1] {
+                            Value::Instance(inst) if !inst.class.is_native => {
+                                inst.class.plain_setattr.get()
+                                    || code.method_cache[i as usize]
+                                        .get(
+                                            Rc::as_ptr(&inst.class),
+                                            site_cache::class_epoch(),
+                                            Cached::PlainStore,
+                                        )
+                                        .is_some()
+                            }
+                            _ => false,
+                        };
                         if plain {
                             let obj = pop!(self);
                             let v = pop!(self);
@@ -421,7 +432,9 @@ impl Vm {
                         let obj = pop!(self);
                         let v = pop!(self);
                         sync!();
-                        tri!(self.setattr(&obj, &code.names[i as usize], v));
+                        let name = &code.names[i as usize];
+                        tri!(self.setattr(&obj, name, v));
+                        self.note_plain_store(&obj, code, i);
                     }
                     Op::DeleteAttr(i) => {
                         let obj = pop!(self);
@@ -1306,6 +1319,30 @@ impl Vm {
         }
         drop(old);
         true
+    }
+
+    /// After a store through the general path: when the class has no
+    /// `__setattr__` and nothing of that name that intercepts stores,
+    /// records in the site's cache that the next ones may go straight to
+    /// the instance dict.
+    fn note_plain_store(&self, obj: &Value, code: &Code, i: u32) {
+        let Value::Instance(inst) = obj else {
+            return;
+        };
+        let class = &inst.class;
+        if class.is_native || class.custom_setattr.get() || class.slots.is_some() {
+            return;
+        }
+        let plain = match class.lookup(&code.names[i as usize]) {
+            None => true,
+            Some(Value::Function(_) | Value::Native(_)) => true,
+            Some(Value::Object(_) | Value::Instance(_)) => false,
+            Some(_) => true,
+        };
+        if plain {
+            let epoch = site_cache::class_epoch();
+            code.method_cache[i as usize].fill(class, epoch, Cached::PlainStore, Value::None);
+        }
     }
 
     /// The getter of a property named by `code.names[i]` on the class of

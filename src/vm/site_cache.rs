@@ -28,6 +28,10 @@ pub enum Cached {
     Method,
     /// The getter function of a property `obj.name` reads.
     Getter,
+    /// A marker: `obj.name = v` may store straight into the instance dict
+    /// (the class has no `__setattr__` and no data descriptor of that
+    /// name, though it may have others).
+    PlainStore,
 }
 
 struct MethodEntry {
