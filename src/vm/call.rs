@@ -33,27 +33,14 @@ impl Vm {
                 // Built-ins get their arguments in a reused buffer, so
                 // `len(x)` or `lst.append(v)` allocates nothing.
                 let f = n.func;
-                let mut buf = std::mem::take(&mut self.arg_buf);
-                buf.reserve(argc);
-                // SAFETY: the arguments are moved (bitwise) from the stack
-                // into the empty buffer, and the stack forgets them.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        self.stack.as_ptr().add(fpos + 1),
-                        buf.as_mut_ptr(),
-                        argc,
-                    );
-                    buf.set_len(argc);
-                    self.stack.set_len(fpos + 1);
+                return self.call_native_in_place(f, fpos + 1, true);
+            }
+            Value::Class(c) if c.is_native && kwn.is_none() => {
+                // A built-in type (`int(x)`, `zip(a, b)`): its `__new__`
+                // takes the class and the arguments as they lie.
+                if let Some(Value::Native(n)) = c.lookup(&intern_static("__new__")) {
+                    return self.call_native_in_place(n.func, fpos, false);
                 }
-                self.stack.pop();
-                let r = f(self, &buf, &[]);
-                buf.clear();
-                if buf.capacity() > self.arg_buf.capacity() {
-                    self.arg_buf = buf;
-                }
-                self.spush(r?);
-                return Ok(false);
             }
             Value::BoundMethod(m) => {
                 let (func, recv) = (m.func.clone(), m.receiver.clone());
@@ -105,6 +92,34 @@ impl Vm {
             _ => Vec::new(),
         };
         self.call_general(func, args, kw)
+    }
+
+    /// Calls the built-in [f] with the stack's values from [from] (moved
+    /// into the reused argument buffer) and pushes its result in their
+    /// place; [drop_below] also drops the callable just below them (a
+    /// class passed to its `__new__` is among the values instead).
+    #[inline]
+    fn call_native_in_place(&mut self, f: NativeFnPtr, from: usize, drop_below: bool) -> Res<bool> {
+        let n = self.stack.len() - from;
+        let mut buf = std::mem::take(&mut self.arg_buf);
+        buf.reserve(n);
+        // SAFETY: the values are moved (bitwise) from the stack into the
+        // empty buffer, and the stack forgets them.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.stack.as_ptr().add(from), buf.as_mut_ptr(), n);
+            buf.set_len(n);
+            self.stack.set_len(from);
+        }
+        if drop_below {
+            self.stack.pop();
+        }
+        let r = f(self, &buf, &[]);
+        buf.clear();
+        if buf.capacity() > self.arg_buf.capacity() {
+            self.arg_buf = buf;
+        }
+        self.spush(r?);
+        Ok(false)
     }
 
     /// Calls with already collected arguments; pushes a frame for script
