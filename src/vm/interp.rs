@@ -407,6 +407,7 @@ impl Vm {
                                     let old = std::mem::replace(slot, v);
                                     drop(d);
                                     old.discard();
+                                    obj.discard();
                                     continue;
                                 }
                                 // A new attribute (as in `__init__`), when
@@ -422,6 +423,8 @@ impl Vm {
                                     if n > inst.class.attrs_seen.get() {
                                         inst.class.attrs_seen.set(n.min(64));
                                     }
+                                    drop(d);
+                                    obj.discard();
                                     continue;
                                 }
                             }
@@ -475,7 +478,7 @@ impl Vm {
                             let n = self.stack.len();
                             unsafe {
                                 self.stack.set_len(n - 1);
-                                std::ptr::drop_in_place(self.stack.as_mut_ptr().add(n - 2));
+                                std::ptr::read(self.stack.as_ptr().add(n - 2)).discard();
                                 std::ptr::write(self.stack.as_mut_ptr().add(n - 2), v);
                             }
                             continue;
@@ -1315,7 +1318,7 @@ impl Vm {
         // above, and the list is dropped in place.
         unsafe {
             self.stack.set_len(n - 3);
-            std::ptr::drop_in_place(self.stack.as_mut_ptr().add(n - 2));
+            std::ptr::read(self.stack.as_ptr().add(n - 2)).discard();
         }
         drop(old);
         true
