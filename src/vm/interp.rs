@@ -698,6 +698,26 @@ impl Vm {
                             super::gc::collect();
                         }
                         ip = t as usize;
+                        // A `for` loop's back edge steps a range or list
+                        // right away, saving the dispatch of its
+                        // ForIterStore (which it then skips, with the
+                        // StoreFast after it).
+                        // SAFETY: jump targets are inside the code.
+                        if let Op::ForIterStore(exit, s) = unsafe { *ops.get_unchecked(ip) } {
+                            if let Some(step) = self.step_top_iter() {
+                                match step {
+                                    Some(v) => {
+                                        let slot = &mut self.stack[base + s as usize];
+                                        std::mem::replace(slot, v).discard();
+                                        ip += 2;
+                                    }
+                                    None => {
+                                        self.stack.pop();
+                                        ip = exit as usize;
+                                    }
+                                }
+                            }
+                        }
                     }
                     Op::PopJumpIfFalse(t) => {
                         let v = pop!(self);
@@ -803,35 +823,15 @@ impl Vm {
                         }
                         // Ranges and lists step inline, without cloning the
                         // iterator or a virtual call.
-                        if let Value::Object(o) = &self.stack[n] {
-                            let any = o.as_any();
-                            if let Some(r) = any.downcast_ref::<super::iter::RangeIter>() {
-                                let i = r.next.get();
-                                if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
-                                    r.next.set(i.saturating_add(r.step));
-                                    self.push_or_store(op, base, &mut ip, Value::Int(i));
-                                } else {
+                        if let Some(step) = self.step_top_iter() {
+                            match step {
+                                Some(v) => self.push_or_store(op, base, &mut ip, v),
+                                None => {
                                     self.stack.pop();
                                     ip = exit as usize;
                                 }
-                                continue;
                             }
-                            if let Some(l) = any.downcast_ref::<super::iter::ListIter>() {
-                                let i = l.index.get();
-                                let item = l.list.items.borrow().get(i).cloned();
-                                match item {
-                                    Some(v) => {
-                                        l.index.set(i + 1);
-                                        self.push_or_store(op, base, &mut ip, v);
-                                    }
-                                    None => {
-                                        l.index.set(usize::MAX / 2);
-                                        self.stack.pop();
-                                        ip = exit as usize;
-                                    }
-                                }
-                                continue;
-                            }
+                            continue;
                         }
                         sync!();
                         let it = self.stack[n].clone();
@@ -1253,6 +1253,37 @@ impl Vm {
         self.push_copy_at(n - 2);
         self.push_copy_at(n - 1);
         self.push_frame_in_place(f, n, n, resume)
+    }
+
+    /// Steps the range or list iterator on top of the stack: Some(Some)
+    /// with the next item, Some(None) when it is exhausted, None when the
+    /// top is some other iterator.
+    #[inline(always)]
+    fn step_top_iter(&self) -> Option<Option<Value>> {
+        let Some(Value::Object(o)) = self.stack.last() else {
+            return None;
+        };
+        let any = o.as_any();
+        if let Some(r) = any.downcast_ref::<super::iter::RangeIter>() {
+            let i = r.next.get();
+            return Some(
+                if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
+                    r.next.set(i.saturating_add(r.step));
+                    Some(Value::Int(i))
+                } else {
+                    None
+                },
+            );
+        }
+        let l = any.downcast_ref::<super::iter::ListIter>()?;
+        let i = l.index.get();
+        let item = l.list.items.borrow().get(i).cloned();
+        if item.is_some() {
+            l.index.set(i + 1);
+        } else {
+            l.index.set(usize::MAX / 2);
+        }
+        Some(item)
     }
 
     /// The next item of a `ForIter`: pushed, or for a fused
