@@ -238,25 +238,15 @@ impl Op {
     /// The jump target, if the instruction has one (for the compiler's
     /// patching and the disassembler).
     pub fn target(&self) -> Option<u32> {
-        use Op::*;
-        match *self {
-            Jump(t)
-            | PopJumpIfFalse(t)
-            | PopJumpIfTrue(t)
-            | JumpIfFalseOrPop(t)
-            | JumpIfTrueOrPop(t)
-            | JumpIfNotLess(t)
-            | ForIter(t)
-            | ForIterAt(t)
-            | ForIterStore(t, _)
-            | SetupExcept(t)
-            | SetupFinally(t)
-            | SetupWith(t)
-            | YieldFrom(t) => Some(t),
-            _ => None,
-        }
+        let mut op = *self;
+        op.target_mut().map(|t| *t)
     }
     pub fn set_target(&mut self, new: u32) {
+        if let Some(t) = self.target_mut() {
+            *t = new;
+        }
+    }
+    fn target_mut(&mut self) -> Option<&mut u32> {
         use Op::*;
         match self {
             Jump(t)
@@ -271,8 +261,8 @@ impl Op {
             | SetupExcept(t)
             | SetupFinally(t)
             | SetupWith(t)
-            | YieldFrom(t) => *t = new,
-            _ => {}
+            | YieldFrom(t) => Some(t),
+            _ => None,
         }
     }
     /// The instruction's effect on the operand stack as `(pops, pushes)`:

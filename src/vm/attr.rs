@@ -653,6 +653,6 @@ impl Vm {
 
 /// Whether [name] is among a class's slots (names are interned, so
 /// pointer equality almost always decides).
-fn slot_allowed(allowed: &[Sym], name: &Sym) -> bool {
+pub(crate) fn slot_allowed(allowed: &[Sym], name: &Sym) -> bool {
     allowed.iter().any(|s| Rc::ptr_eq(s, name)) || allowed.contains(name)
 }

@@ -100,16 +100,8 @@ impl Vm {
     /// class passed to its `__new__` is among the values instead).
     #[inline]
     fn call_native_in_place(&mut self, f: NativeFnPtr, from: usize, drop_below: bool) -> Res<bool> {
-        let n = self.stack.len() - from;
         let mut buf = std::mem::take(&mut self.arg_buf);
-        buf.reserve(n);
-        // SAFETY: the values are moved (bitwise) from the stack into the
-        // empty buffer, and the stack forgets them.
-        unsafe {
-            std::ptr::copy_nonoverlapping(self.stack.as_ptr().add(from), buf.as_mut_ptr(), n);
-            buf.set_len(n);
-            self.stack.set_len(from);
-        }
+        super::interp::move_tail(&mut self.stack, from, &mut buf);
         if drop_below {
             self.stack.pop();
         }

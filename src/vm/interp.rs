@@ -315,28 +315,16 @@ impl Vm {
                     }
                     Op::LoadFastAttr(s, i) => {
                         let slot = &self.stack[base + s as usize];
-                        if let Value::Instance(inst) = slot {
-                            if !inst.class.custom_getattribute.get() {
-                                let hit = inst
-                                    .dict
-                                    .borrow()
-                                    .get_hinted(
-                                        &code.names[i as usize],
-                                        &code.attr_hint[i as usize],
-                                    )
-                                    .cloned();
-                                if let Some(v) = hit {
-                                    self.spush(v);
-                                    continue;
-                                }
-                                if let Some(f) = self.property_getter(slot, code, i as u32) {
-                                    let top = self.stack.len();
-                                    self.push_copy_at(base + s as usize);
-                                    sync!();
-                                    tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
-                                    continue 'frames;
-                                }
-                            }
+                        if let Some(v) = plain_instance_attr(slot, code, i as u32) {
+                            self.spush(v);
+                            continue;
+                        }
+                        if let Some(f) = self.property_getter(slot, code, i as u32) {
+                            let top = self.stack.len();
+                            self.push_copy_at(base + s as usize);
+                            sync!();
+                            tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
+                            continue 'frames;
                         }
                         if slot.is_undef() {
                             throw!(self.unbound_local(code, s as u32));
@@ -349,29 +337,17 @@ impl Vm {
                     Op::LoadAttr(i) => {
                         // Fast path: an attribute in a plain instance's dict.
                         let top = self.stack.len() - 1;
-                        if let Value::Instance(inst) = &self.stack[top] {
-                            if !inst.class.custom_getattribute.get() {
-                                let hit = inst
-                                    .dict
-                                    .borrow()
-                                    .get_hinted(
-                                        &code.names[i as usize],
-                                        &code.attr_hint[i as usize],
-                                    )
-                                    .cloned();
-                                if let Some(v) = hit {
-                                    std::mem::replace(&mut self.stack[top], v).discard();
-                                    continue;
-                                }
-                                // A property whose getter is a plain
-                                // function runs as a frame that replaces
-                                // the instance with its result.
-                                if let Some(f) = self.property_getter(&self.stack[top], code, i) {
-                                    sync!();
-                                    tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
-                                    continue 'frames;
-                                }
-                            }
+                        if let Some(v) = plain_instance_attr(&self.stack[top], code, i) {
+                            std::mem::replace(&mut self.stack[top], v).discard();
+                            continue;
+                        }
+                        // A property whose getter is a plain function runs
+                        // as a frame that replaces the instance with its
+                        // result.
+                        if let Some(f) = self.property_getter(&self.stack[top], code, i) {
+                            sync!();
+                            tri!(self.push_frame_in_place(&f, top, top, Resume::Normal));
+                            continue 'frames;
                         }
                         let obj = pop!(self);
                         sync!();
@@ -413,7 +389,7 @@ impl Vm {
                                 // A new attribute (as in `__init__`), when
                                 // `__slots__` allows it.
                                 let allowed = match &inst.class.slots {
-                                    Some(names) => names.iter().any(|s| Rc::ptr_eq(s, name)),
+                                    Some(names) => super::attr::slot_allowed(names, name),
                                     None => true,
                                 };
                                 if allowed {
@@ -537,9 +513,9 @@ impl Vm {
                         }
                         let n = self.stack.len();
                         let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
-                        if let Some(f) = self.binary_dunder_frame(bop, a, b, false) {
+                        if let Some((f, resume)) = self.dunder_frame(bop, a, b, false) {
                             sync!();
-                            tri!(self.push_dunder_frame(&f, Resume::Binary(bop)));
+                            tri!(self.push_dunder_frame(&f, resume));
                             continue 'frames;
                         }
                         let b = pop!(self);
@@ -558,17 +534,10 @@ impl Vm {
                         }
                         let n = self.stack.len();
                         let (a, b) = (&self.stack[n - 2], &self.stack[n - 1]);
-                        if let Some(f) = self.binary_dunder_frame(bop, a, b, true) {
+                        if let Some((f, resume)) = self.dunder_frame(bop, a, b, true) {
                             sync!();
-                            tri!(self.push_dunder_frame(&f, Resume::Inplace(bop)));
+                            tri!(self.push_dunder_frame(&f, resume));
                             continue 'frames;
-                        }
-                        if !self.has_inplace_dunder(bop, a) {
-                            if let Some(f) = self.binary_dunder_frame(bop, a, b, false) {
-                                sync!();
-                                tri!(self.push_dunder_frame(&f, Resume::Binary(bop)));
-                                continue 'frames;
-                            }
                         }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
@@ -580,49 +549,23 @@ impl Vm {
                         }
                     }
                     Op::Compare(cop) | Op::CompareJump(cop, _) => {
-                        if let Op::CompareJump(_, target) = op {
-                            let r = if let Some((x, y)) = self.top_ints() {
-                                Some(match cop {
-                                    CmpOp::Lt => x < y,
-                                    CmpOp::LtE => x <= y,
-                                    CmpOp::Gt => x > y,
-                                    CmpOp::GtE => x >= y,
-                                    CmpOp::Eq => x == y,
-                                    _ => x != y,
-                                })
-                            } else if let Some((x, y)) = self.top_floats() {
-                                Some(match cop {
-                                    CmpOp::Lt => x < y,
-                                    CmpOp::LtE => x <= y,
-                                    CmpOp::Gt => x > y,
-                                    CmpOp::GtE => x >= y,
-                                    CmpOp::Eq => x == y,
-                                    _ => x != y,
-                                })
-                            } else {
-                                None
-                            };
-                            if let Some(r) = r {
+                        // Two ints, or (for a fused jump) two floats.
+                        let r = match (self.top_ints(), op) {
+                            (Some((x, y)), _) => order(cop, x, y),
+                            (None, Op::CompareJump(..)) => {
+                                self.top_floats().and_then(|(x, y)| order(cop, x, y))
+                            }
+                            _ => None,
+                        };
+                        if let Some(r) = r {
+                            if let Op::CompareJump(_, target) = op {
                                 self.drop_top2_scalars();
                                 // Past the PopJumpIfFalse, or to its target.
                                 ip = if r { ip + 1 } else { target as usize };
-                                continue;
-                            }
-                        }
-                        if let Some((x, y)) = self.top_ints() {
-                            let r = match cop {
-                                CmpOp::Lt => Some(x < y),
-                                CmpOp::LtE => Some(x <= y),
-                                CmpOp::Gt => Some(x > y),
-                                CmpOp::GtE => Some(x >= y),
-                                CmpOp::Eq => Some(x == y),
-                                CmpOp::NotEq => Some(x != y),
-                                _ => None,
-                            };
-                            if let Some(r) = r {
+                            } else {
                                 self.replace_top2_scalars(Value::bool(r));
-                                continue;
                             }
+                            continue;
                         }
                         let b = pop!(self);
                         let n = self.stack.len() - 1;
@@ -1367,13 +1310,13 @@ impl Vm {
         if class.is_native || class.custom_setattr.get() || class.slots.is_some() {
             return;
         }
-        let plain = match class.lookup(&code.names[i as usize]) {
-            None => true,
-            Some(Value::Function(_) | Value::Native(_)) => true,
-            Some(Value::Object(_) | Value::Instance(_)) => false,
-            Some(_) => true,
-        };
-        if plain {
+        // Only an object or instance on the class can intercept a store
+        // (a property, a `__set__` descriptor).
+        let intercepted = matches!(
+            class.lookup(&code.names[i as usize]),
+            Some(Value::Object(_) | Value::Instance(_))
+        );
+        if !intercepted {
             let epoch = site_cache::class_epoch();
             code.method_cache[i as usize].fill(class, epoch, Cached::PlainStore, Value::None);
         }
@@ -1386,6 +1329,9 @@ impl Vm {
         let Value::Instance(inst) = obj else {
             return None;
         };
+        if inst.class.custom_getattribute.get() {
+            return None;
+        }
         let cache = &code.method_cache[i as usize];
         let epoch = site_cache::class_epoch();
         let class = Rc::as_ptr(&inst.class);
@@ -2081,7 +2027,7 @@ impl Default for Vm {
 /// Moves `stack[at..]` onto the end of [dst] with one copy (a drain would
 /// move the values one by one).
 #[inline]
-fn move_tail(stack: &mut Vec<Value>, at: usize, dst: &mut Vec<Value>) {
+pub(crate) fn move_tail(stack: &mut Vec<Value>, at: usize, dst: &mut Vec<Value>) {
     let n = stack.len() - at;
     dst.reserve(n);
     // SAFETY: the n values are moved bitwise from the stack's tail into
@@ -2091,4 +2037,35 @@ fn move_tail(stack: &mut Vec<Value>, at: usize, dst: &mut Vec<Value>) {
         dst.set_len(dst.len() + n);
         stack.set_len(at);
     }
+}
+
+/// `obj.name` (`code.names[i]`) when [obj] is an instance without a
+/// script `__getattribute__` and the name is in its dict (checking first
+/// where the site last found it).
+#[inline(always)]
+fn plain_instance_attr(obj: &Value, code: &Code, i: u32) -> Option<Value> {
+    let Value::Instance(inst) = obj else {
+        return None;
+    };
+    if inst.class.custom_getattribute.get() {
+        return None;
+    }
+    let d = inst.dict.borrow();
+    d.get_hinted(&code.names[i as usize], &code.attr_hint[i as usize])
+        .cloned()
+}
+
+/// An ordering or equality comparison of two numbers of one kind; None
+/// for the other comparisons (`in`, `is`).
+#[inline(always)]
+fn order<T: PartialOrd>(cop: CmpOp, x: T, y: T) -> Option<bool> {
+    Some(match cop {
+        CmpOp::Lt => x < y,
+        CmpOp::LtE => x <= y,
+        CmpOp::Gt => x > y,
+        CmpOp::GtE => x >= y,
+        CmpOp::Eq => x == y,
+        CmpOp::NotEq => x != y,
+        _ => return None,
+    })
 }

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::error::{Error, Res};
+use super::frame::Resume;
 use super::interp::Vm;
 use super::num::{self, float_op, int_op, is_int, to_f64};
 use super::object::FunctionObj;
@@ -238,56 +239,62 @@ impl Vm {
         if let Some(v) = self.builtin_binary(op, &a, &b)? {
             return Ok(v);
         }
-        let (name, rname, _) = dunder(op);
-        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname, false)? {
-            return Ok(v);
-        }
-        Err(self.binary_type_error(op, &a, &b))
+        self.binary_by_dunders(op, a, b, false)
     }
 
     /// The rest of `a op b` after `a.__op__(b)`, run in its own frame (see
-    /// [Vm::binary_dunder_frame]), returned NotImplemented.
+    /// [Vm::dunder_frame]), returned NotImplemented.
     pub fn binary_after_left(&mut self, op: BinOp, a: Value, b: Value) -> Res<Value> {
+        self.binary_by_dunders(op, a, b, true)
+    }
+
+    /// `a op b` through the operands' dunders (all but `a.__op__` when
+    /// [left_done]), else the TypeError.
+    fn binary_by_dunders(&mut self, op: BinOp, a: Value, b: Value, left_done: bool) -> Res<Value> {
         let (name, rname, _) = dunder(op);
-        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname, true)? {
+        if let Some(v) = self.try_binary_dunder(&a, &b, name, rname, left_done)? {
             return Ok(v);
         }
         Err(self.binary_type_error(op, &a, &b))
     }
 
-    /// The script function `a op b` calls first when it can run as a
-    /// plain frame from the dispatch loop: [a] a plain instance whose class
-    /// defines the dunder as a simple two-parameter function, and [b] not
-    /// an instance of a proper subclass (whose reflected method would be
-    /// tried first). [inplace] asks for `__iop__`.
-    pub fn binary_dunder_frame(
+    /// The script function `a op b` (with [inplace], `a op= b`) calls
+    /// first when it can run as a plain frame from the dispatch loop, and
+    /// how its result is taken: [a] a plain instance whose class defines
+    /// the dunder as a simple two-parameter function. `__iop__` comes
+    /// first for `op=`; without one, `a op= b` is `a op b`, for which [b]
+    /// must not be an instance of a proper subclass (whose reflected
+    /// method would be tried first).
+    pub fn dunder_frame(
         &self,
         op: BinOp,
         a: &Value,
         b: &Value,
         inplace: bool,
-    ) -> Option<Rc<FunctionObj>> {
+    ) -> Option<(Rc<FunctionObj>, Resume)> {
         let Value::Instance(ia) = a else {
             return None;
         };
+        let syms = &self.binop_syms[op as usize];
+        if inplace {
+            match ia.class.lookup(&syms.2) {
+                Some(Value::Function(f)) if super::call::bindable(&f, 2, None) => {
+                    return Some((f, Resume::Inplace(op)));
+                }
+                Some(_) => return None,
+                None => {}
+            }
+        }
         if let Value::Instance(ib) = b {
             if !Rc::ptr_eq(&ia.class, &ib.class) && ib.class.is_subclass(&ia.class) {
                 return None;
             }
         }
-        let syms = &self.binop_syms[op as usize];
-        let sym = if inplace { &syms.2 } else { &syms.0 };
-        match ia.class.lookup(sym) {
-            Some(Value::Function(f)) if super::call::bindable(&f, 2, None) => Some(f),
+        match ia.class.lookup(&syms.0) {
+            Some(Value::Function(f)) if super::call::bindable(&f, 2, None) => {
+                Some((f, Resume::Binary(op)))
+            }
             _ => None,
-        }
-    }
-
-    /// Whether [a]'s class defines `__iop__` (so `a op= b` must try it).
-    pub fn has_inplace_dunder(&self, op: BinOp, a: &Value) -> bool {
-        match a {
-            Value::Instance(ia) => ia.class.lookup(&self.binop_syms[op as usize].2).is_some(),
-            _ => false,
         }
     }
 
@@ -824,8 +831,10 @@ impl Vm {
                     let items = l.items.borrow();
                     while from < items.len() {
                         let x = &items[from];
+                        if x.is(item) {
+                            return Ok(true);
+                        }
                         match native_eq(x, item) {
-                            _ if x.is(item) => return Ok(true),
                             Some(true) => return Ok(true),
                             Some(false) => from += 1,
                             Option::None => break,

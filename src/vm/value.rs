@@ -323,30 +323,31 @@ impl<V> SymMap<V> {
         self.find(k).map(|i| &self.entries[i].1)
     }
 
-    /// As [get], trying first the position [hint] names (and updating it):
-    /// instances of one class store their attributes in the same order.
+    /// The position of [k], trying first the one [hint] names (and
+    /// updating it): instances of one class store their attributes in the
+    /// same order.
     #[inline(always)]
-    pub fn get_hinted(&self, k: &Sym, hint: &Cell<u32>) -> Option<&V> {
-        if let Some((key, v)) = self.entries.get(hint.get() as usize) {
-            if Rc::ptr_eq(key, k) {
-                return Some(v);
-            }
-        }
-        let i = self.find(k)?;
-        hint.set(i as u32);
-        Some(&self.entries[i].1)
-    }
-
-    /// As [get_hinted], for updating an existing entry.
-    #[inline(always)]
-    pub fn get_mut_hinted(&mut self, k: &Sym, hint: &Cell<u32>) -> Option<&mut V> {
+    fn find_hinted(&self, k: &Sym, hint: &Cell<u32>) -> Option<usize> {
         let h = hint.get() as usize;
         if h < self.entries.len() && Rc::ptr_eq(&self.entries[h].0, k) {
-            return Some(&mut self.entries[h].1);
+            return Some(h);
         }
         let i = self.find(k)?;
         hint.set(i as u32);
-        Some(&mut self.entries[i].1)
+        Some(i)
+    }
+
+    /// As [get], through [find_hinted].
+    #[inline(always)]
+    pub fn get_hinted(&self, k: &Sym, hint: &Cell<u32>) -> Option<&V> {
+        self.find_hinted(k, hint).map(|i| &self.entries[i].1)
+    }
+
+    /// As [get_mut], through [find_hinted].
+    #[inline(always)]
+    pub fn get_mut_hinted(&mut self, k: &Sym, hint: &Cell<u32>) -> Option<&mut V> {
+        self.find_hinted(k, hint)
+            .map(move |i| &mut self.entries[i].1)
     }
     pub fn get_mut(&mut self, k: &Sym) -> Option<&mut V> {
         self.find(k).map(move |i| &mut self.entries[i].1)
