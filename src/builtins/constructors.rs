@@ -623,6 +623,7 @@ fn object_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             let c = c.clone();
             if Rc::ptr_eq(&c, &vm.types.object) {
                 return Ok(Value::Instance(Rc::new(InstanceObj {
+                    gc: crate::vm::gc::GcSlot::new(),
                     class: c,
                     dict: RefCell::new(new_symmap()),
                     payload: RefCell::new(Value::Undef),
@@ -924,6 +925,7 @@ impl NativeObject for Super {
                             attr
                         } else {
                             Value::BoundMethod(Rc::new(BoundMethodObj {
+                                gc: crate::vm::gc::GcSlot::new(),
                                 func: attr,
                                 receiver: self.obj.clone(),
                             }))
@@ -937,6 +939,7 @@ impl NativeObject for Super {
                                 other => Value::Class(vm.type_of(other)),
                             };
                             Value::BoundMethod(Rc::new(BoundMethodObj {
+                                gc: crate::vm::gc::GcSlot::new(),
                                 func: cm.0.clone(),
                                 receiver: recv,
                             }))

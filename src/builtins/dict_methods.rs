@@ -509,6 +509,7 @@ fn dict_fromkeys(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value
     };
     if is_plain {
         let d = Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
             d: RefCell::new(Dict::with_capacity(keys.len())),
         });
         for k in keys {

@@ -15,7 +15,7 @@ use crate::vm::Vm;
 
 /// A weak link from an object to its own `Value`, so that `next` (which
 /// only gets `&self`) can name the object in wait reports.
-pub type SelfLink = RefCell<Weak<Box<dyn NativeObject>>>;
+pub type SelfLink = RefCell<Weak<crate::vm::object::NativeBox>>;
 
 pub fn new_link() -> SelfLink {
     RefCell::new(Weak::new())

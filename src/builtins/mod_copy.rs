@@ -116,6 +116,7 @@ fn deep(vm: &mut Vm, x: &Value, memo: &Rc<DictObj>) -> Res<Value> {
     let y = match x {
         Value::List(l) => {
             let y = Rc::new(ListObj {
+                gc: crate::vm::gc::GcSlot::new(),
                 items: std::cell::RefCell::new(Vec::new()),
             });
             vm.dict_set(memo, key.clone(), Value::List(y.clone()))?;
@@ -144,6 +145,7 @@ fn deep(vm: &mut Vm, x: &Value, memo: &Rc<DictObj>) -> Res<Value> {
         }
         Value::Dict(d) => {
             let y = Rc::new(DictObj {
+                gc: crate::vm::gc::GcSlot::new(),
                 d: std::cell::RefCell::new(Dict::new()),
             });
             vm.dict_set(memo, key.clone(), Value::Dict(y.clone()))?;
@@ -244,6 +246,7 @@ fn deepcopy(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
     let memo = match arg_or_kw(args, kw, 1, "memo") {
         Some(Value::Dict(d)) => d.clone(),
         Some(Value::None) | None => Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
             d: std::cell::RefCell::new(Dict::new()),
         }),
         Some(v) => {

@@ -92,6 +92,7 @@ fn partial_init(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> 
     }
     pargs.extend(args[2..].iter().cloned());
     let kwd = Rc::new(DictObj {
+        gc: crate::vm::gc::GcSlot::new(),
         d: std::cell::RefCell::new(pkw),
     });
     for (k, v) in kw {
@@ -252,6 +253,7 @@ fn lru_new(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         maxsize,
         typed,
         cache: Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
             d: std::cell::RefCell::new(Dict::new()),
         }),
         hits: Cell::new(0),

@@ -1148,6 +1148,7 @@ pub fn create(vm: &mut Vm) -> Rc<ModuleObj> {
     }
     for (name, f) in &methods[1..] {
         let bound = Value::BoundMethod(Rc::new(BoundMethodObj {
+            gc: crate::vm::gc::GcSlot::new(),
             func: super::native(name, *f),
             receiver: inst.clone(),
         }));

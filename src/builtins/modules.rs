@@ -190,6 +190,7 @@ fn sys_module(vm: &mut Vm) -> Rc<ModuleObj> {
     m.set_str("byteorder", Value::str("little"));
     m.set_str("implementation", Value::str("con"));
     let mods = Rc::new(DictObj {
+        gc: crate::vm::gc::GcSlot::new(),
         d: std::cell::RefCell::new(crate::vm::dict::Dict::new()),
     });
     let mut known: Vec<(String, Value)> = vm

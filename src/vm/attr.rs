@@ -85,6 +85,7 @@ impl Vm {
         match &attr {
             Value::Function(_) | Value::Native(_) => {
                 let m = Value::BoundMethod(Rc::new(BoundMethodObj {
+                    gc: crate::vm::gc::GcSlot::new(),
                     func: attr,
                     receiver: obj.clone(),
                 }));
@@ -105,6 +106,7 @@ impl Vm {
                 }
                 if let Some(c) = any.downcast_ref::<ClassMethod>() {
                     return Ok(Value::BoundMethod(Rc::new(BoundMethodObj {
+                        gc: crate::vm::gc::GcSlot::new(),
                         func: c.0.clone(),
                         receiver: Value::Class(cls.clone()),
                     })));
@@ -246,6 +248,7 @@ impl Vm {
                         s.0.clone()
                     } else if let Some(cm) = any.downcast_ref::<ClassMethod>() {
                         Value::BoundMethod(Rc::new(BoundMethodObj {
+                            gc: crate::vm::gc::GcSlot::new(),
                             func: cm.0.clone(),
                             receiver: Value::Class(c.clone()),
                         }))

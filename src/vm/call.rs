@@ -506,6 +506,7 @@ impl Vm {
             flags: 0,
         };
         let g = Value::Generator(Rc::new(GeneratorObj {
+            gc: crate::vm::gc::GcSlot::new(),
             state: RefCell::new(GenState {
                 frame: Some(frame),
                 saved: locals,
@@ -555,6 +556,7 @@ impl Vm {
             Vec::new()
         };
         let f = Value::Function(Rc::new(FunctionObj {
+            gc: crate::vm::gc::GcSlot::new(),
             code: fcode.clone(),
             globals: self.frames[fi].globals.clone(),
             defaults,
@@ -579,6 +581,7 @@ impl Vm {
             _ => Value::Undef,
         };
         let v = Value::Instance(Rc::new(InstanceObj {
+            gc: crate::vm::gc::GcSlot::new(),
             class: cls.clone(),
             dict: RefCell::new(SymMap::with_capacity(cls.attrs_seen.get() as usize)),
             payload: RefCell::new(payload),
@@ -695,6 +698,7 @@ impl Vm {
             }
         }
         let ns = Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
             d: RefCell::new(super::dict::Dict::new()),
         });
         let module_name = body
@@ -1030,6 +1034,7 @@ impl Vm {
         };
         let entered = self.call(&ef, std::slice::from_ref(&mgr), &[])?;
         let bound = Value::BoundMethod(Rc::new(BoundMethodObj {
+            gc: crate::vm::gc::GcSlot::new(),
             func: xf,
             receiver: mgr,
         }));

@@ -152,6 +152,7 @@ impl Vm {
     /// A new instance of exception class [cls] with [args].
     pub fn new_exception(&mut self, cls: &Rc<ClassObj>, args: Vec<Value>) -> Value {
         let v = Value::Instance(Rc::new(InstanceObj {
+            gc: crate::vm::gc::GcSlot::new(),
             class: cls.clone(),
             dict: RefCell::new(new_symmap()),
             payload: RefCell::new(new_exc_data(args)),

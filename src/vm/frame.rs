@@ -79,6 +79,7 @@ pub struct Frame {
 
 /// A generator: a suspended frame plus its saved stack window.
 pub struct GeneratorObj {
+    pub gc: super::gc::GcSlot,
     pub state: RefCell<GenState>,
     pub code: Rc<Code>,
 }

@@ -14,9 +14,9 @@
 //! using counts as referenced from outside: collection is safe at any
 //! point where no container is mutably borrowed (the dispatch loop).
 
-use rustc_hash::FxHashMap;
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::frame::GeneratorObj;
@@ -29,64 +29,83 @@ pub trait GcNode {
     fn traverse(&self, f: &mut dyn FnMut(&Value));
     /// Drops every value held (breaking a cycle).
     fn clear(&self);
+    /// Where the container records its place in the registry.
+    fn gc_slot(&self) -> &GcSlot;
 }
 
-enum Tracked {
-    Node(Weak<dyn GcNode>),
-    Native(Weak<Box<dyn NativeObject>>),
+/// A container's index in the registry of tracked containers, or
+/// `UNTRACKED`. The container leaves the registry in its `Drop`, so the
+/// registry only ever points at live containers and a freed container's
+/// memory goes straight back to the allocator (a weak reference would
+/// keep every dead container's allocation until the next collection).
+pub struct GcSlot(Cell<u32>);
+
+const UNTRACKED: u32 = u32::MAX;
+
+impl GcSlot {
+    pub const fn new() -> GcSlot {
+        GcSlot(Cell::new(UNTRACKED))
+    }
+    fn index(&self) -> Option<usize> {
+        let i = self.0.get();
+        (i != UNTRACKED).then_some(i as usize)
+    }
 }
 
-enum Strong {
-    Node(Rc<dyn GcNode>),
-    Native(NativeRef),
+impl Default for GcSlot {
+    fn default() -> Self {
+        GcSlot::new()
+    }
 }
 
-impl Strong {
-    fn addr(&self) -> usize {
-        match self {
-            Strong::Node(r) => Rc::as_ptr(r) as *const u8 as usize,
-            Strong::Native(r) => Rc::as_ptr(r) as *const u8 as usize,
+impl Drop for GcSlot {
+    /// Leaves the registry: the last entry moves into the freed place.
+    /// Runs first when its container drops (the slot is the container's
+    /// first field), while every other registered container is alive.
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(i) = self.index() {
+            untrack_at(i);
         }
     }
-    fn strong_count(&self) -> usize {
-        match self {
-            Strong::Node(r) => Rc::strong_count(r),
-            Strong::Native(r) => Rc::strong_count(r),
+}
+
+#[inline(never)]
+fn untrack_at(i: usize) {
+    REGISTRY.with(|reg| {
+        let mut r = reg.borrow_mut();
+        r.objects.swap_remove(i);
+        if let Some(&moved) = r.objects.get(i) {
+            // SAFETY: registered containers are alive (each leaves the
+            // registry before its memory is released).
+            unsafe { (*moved).gc_slot().0.set(i as u32) };
         }
-    }
-    fn traverse(&self, f: &mut dyn FnMut(&Value)) {
-        match self {
-            Strong::Node(r) => r.traverse(f),
-            Strong::Native(r) => r.traverse(f),
-        }
-    }
-    fn clear(&self) {
-        match self {
-            Strong::Node(r) => r.clear(),
-            Strong::Native(r) => r.clear(),
-        }
-    }
+    });
 }
 
 struct Registry {
-    objects: Vec<Tracked>,
-    /// Containers tracked since the last collection.
-    since_last: usize,
-    /// Collect when [since_last] reaches this.
-    threshold: usize,
+    /// Every tracked container; each one's GcSlot holds its index here.
+    objects: Vec<*const dyn GcNode>,
+    /// Tracked containers left by the last collection.
+    survivors: usize,
     enabled: bool,
 }
 
+/// Collect once the tracked containers outnumber the last survivors by
+/// this much (or by the survivors' own count, when larger): containers
+/// freed by reference counting never count, so a program whose garbage
+/// has no cycles never pays for a collection.
 const MIN_THRESHOLD: usize = 50_000;
 
 thread_local! {
-    static REGISTRY: RefCell<Registry> = const {
-        RefCell::new(Registry {
+    // ManuallyDrop: no destructor, so access needs no lazy-registration
+    // check. Values never cross threads (Rc is !Send).
+    static REGISTRY: RefCell<ManuallyDrop<Registry>> = const {
+        RefCell::new(ManuallyDrop::new(Registry {
             objects: Vec::new(),
-            since_last: 0,
-            threshold: MIN_THRESHOLD,
+            survivors: 0,
             enabled: true,
-        })
+        }))
     };
 }
 
@@ -94,40 +113,53 @@ thread_local! {
 /// the dispatch loop polls it at loop back-edges and calls.
 pub static COLLECT_PENDING: AtomicBool = AtomicBool::new(false);
 
-fn note_allocation(r: &mut Registry) {
-    r.since_last += 1;
-    if r.since_last >= r.threshold && r.enabled {
-        COLLECT_PENDING.store(true, Ordering::Relaxed);
+/// The registry entry and slot of a container value, or None for values
+/// the collector need not see.
+fn node_of(v: &Value) -> Option<(*const dyn GcNode, &GcSlot)> {
+    fn node<T: GcNode + 'static>(r: &Rc<T>) -> Option<(*const dyn GcNode, &GcSlot)> {
+        Some((Rc::as_ptr(r) as *const dyn GcNode, r.gc_slot()))
+    }
+    match v {
+        Value::List(r) => node(r),
+        Value::Tuple(r) => node(r),
+        Value::Dict(r) => node(r),
+        Value::Set(r) | Value::FrozenSet(r) => node(r),
+        Value::Instance(r) => node(r),
+        Value::Function(r) => node(r),
+        Value::Cell(r) => node(r),
+        Value::BoundMethod(r) => node(r),
+        Value::Generator(r) => node(r),
+        Value::Object(r) => node(r),
+        _ => None,
     }
 }
 
 /// Starts tracking a container value.
 pub fn track(v: &Value) {
-    let t = match v {
-        Value::List(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Tuple(r) => {
-            if r.items
-                .iter()
-                .all(|x| x.ptr().is_none() || matches!(x, Value::Str(_)))
-            {
-                return;
-            }
-            Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>)
+    if let Value::Tuple(r) = v {
+        // A tuple of atoms can never be part of a cycle.
+        if r.items
+            .iter()
+            .all(|x| x.ptr().is_none() || matches!(x, Value::Str(_)))
+        {
+            return;
         }
-        Value::Dict(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Set(r) | Value::FrozenSet(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Instance(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Function(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Cell(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::BoundMethod(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Generator(r) => Tracked::Node(Rc::downgrade(r) as Weak<dyn GcNode>),
-        Value::Object(r) => Tracked::Native(Rc::downgrade(r)),
-        _ => return,
+    }
+    let Some((p, slot)) = node_of(v) else {
+        return;
     };
+    if slot.index().is_some() {
+        return;
+    }
     REGISTRY.with(|reg| {
         let mut r = reg.borrow_mut();
-        r.objects.push(t);
-        note_allocation(&mut r);
+        slot.0.set(r.objects.len() as u32);
+        r.objects.push(p);
+        if r.enabled
+            && r.objects.len() - r.survivors.min(r.objects.len()) >= MIN_THRESHOLD.max(r.survivors)
+        {
+            COLLECT_PENDING.store(true, Ordering::Relaxed);
+        }
     });
 }
 
@@ -136,7 +168,7 @@ pub fn set_enabled(on: bool) {
     REGISTRY.with(|reg| reg.borrow_mut().enabled = on);
 }
 
-/// Number of containers currently tracked (live or not yet pruned).
+/// Number of containers currently tracked.
 pub fn tracked_count() -> usize {
     REGISTRY.with(|reg| reg.borrow().objects.len())
 }
@@ -144,81 +176,70 @@ pub fn tracked_count() -> usize {
 /// Runs a full collection; returns the number of containers cleared.
 pub fn collect() -> usize {
     COLLECT_PENDING.store(false, Ordering::Relaxed);
-    let tracked = REGISTRY.with(|reg| std::mem::take(&mut reg.borrow_mut().objects));
-    let mut live: Vec<Strong> = Vec::with_capacity(tracked.len());
-    let mut kept: Vec<Tracked> = Vec::with_capacity(tracked.len());
-    for t in tracked {
-        let s = match &t {
-            Tracked::Node(w) => w.upgrade().map(Strong::Node),
-            Tracked::Native(w) => w.upgrade().map(Strong::Native),
-        };
-        if let Some(s) = s {
-            live.push(s);
-            kept.push(t);
-        }
-    }
-    let index: FxHashMap<usize, usize> = live
+    // A strong reference to every tracked container: nothing is freed,
+    // so the registry (and every slot index) stays as it is, until
+    // `live` is dropped at the end.
+    let live: Vec<Rc<dyn GcNode>> = REGISTRY.with(|reg| {
+        reg.borrow()
+            .objects
+            .iter()
+            .map(|&p| {
+                // SAFETY: registered containers are alive and were
+                // allocated by an Rc (see node_of); the count taken here
+                // is given back when `live` drops.
+                unsafe {
+                    Rc::increment_strong_count(p);
+                    Rc::from_raw(p)
+                }
+            })
+            .collect()
+    });
+    let index_of = |child: &Value| -> Option<usize> {
+        node_of(child)
+            .and_then(|(_, slot)| slot.index())
+            .filter(|&j| j < live.len())
+    };
+    // Our own reference is one of each count.
+    let mut refs: Vec<isize> = live
         .iter()
-        .enumerate()
-        .map(|(i, s)| (s.addr(), i))
+        .map(|s| Rc::strong_count(s) as isize - 1)
         .collect();
-    // Our own upgrade holds one reference to each.
-    let mut refs: Vec<isize> = live.iter().map(|s| s.strong_count() as isize - 1).collect();
     for s in &live {
         s.traverse(&mut |child| {
-            if let Some(p) = child.ptr() {
-                if let Some(&j) = index.get(&p) {
-                    refs[j] -= 1;
-                }
+            if let Some(j) = index_of(child) {
+                refs[j] -= 1;
             }
         });
     }
     // Everything reachable from an externally referenced container lives.
-    let mut alive = vec![false; live.len()];
-    let mut work: Vec<usize> = (0..live.len()).filter(|&i| refs[i] > 0).collect();
-    for &i in &work {
-        alive[i] = true;
-    }
+    let mut alive: Vec<bool> = refs.iter().map(|&r| r > 0).collect();
+    let mut work: Vec<usize> = (0..live.len()).filter(|&i| alive[i]).collect();
     while let Some(i) = work.pop() {
         live[i].traverse(&mut |child| {
-            if let Some(p) = child.ptr() {
-                if let Some(&j) = index.get(&p) {
-                    if !alive[j] {
-                        alive[j] = true;
-                        work.push(j);
-                    }
+            if let Some(j) = index_of(child) {
+                if !alive[j] {
+                    alive[j] = true;
+                    work.push(j);
                 }
             }
         });
     }
     let mut freed = 0;
-    let mut survivors = Vec::with_capacity(kept.len());
-    for (i, t) in kept.into_iter().enumerate() {
-        if alive[i] {
-            survivors.push(t);
-        } else {
-            freed += 1;
-        }
-    }
     for (i, s) in live.iter().enumerate() {
         if !alive[i] {
             s.clear();
+            freed += 1;
         }
     }
-    let n_alive = survivors.len();
-    if std::env::var_os("CON_GC_DEBUG").is_some() {
-        eprintln!("gc: {freed} freed, {n_alive} alive");
-    }
+    // Garbage goes now; each container leaves the registry as it drops.
+    drop(live);
     REGISTRY.with(|reg| {
         let mut r = reg.borrow_mut();
-        // Containers allocated while clearing are kept as well.
-        let newer = std::mem::take(&mut r.objects);
-        survivors.extend(newer);
-        r.objects = survivors;
-        r.since_last = 0;
-        r.threshold = MIN_THRESHOLD.max(n_alive);
+        r.survivors = r.objects.len();
+        if std::env::var_os("CON_GC_DEBUG").is_some() {
+            eprintln!("gc: {freed} freed, {} alive", r.survivors);
+        }
     });
-    drop(live);
     freed
 }
 
@@ -233,6 +254,9 @@ fn try_each(cell: &RefCell<Vec<Value>>, f: &mut dyn FnMut(&Value)) {
 }
 
 impl GcNode for ListObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         try_each(&self.items, f);
     }
@@ -246,6 +270,9 @@ impl GcNode for ListObj {
 }
 
 impl GcNode for TupleObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         for v in self.items.iter() {
             f(v);
@@ -271,6 +298,9 @@ fn dict_clear(d: &RefCell<super::dict::Dict>) {
 }
 
 impl GcNode for DictObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         dict_traverse(&self.d, f);
     }
@@ -280,6 +310,9 @@ impl GcNode for DictObj {
 }
 
 impl GcNode for SetObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         dict_traverse(&self.d, f);
     }
@@ -289,6 +322,9 @@ impl GcNode for SetObj {
 }
 
 impl GcNode for InstanceObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         if let Ok(d) = self.dict.try_borrow() {
             for v in d.values() {
@@ -314,6 +350,9 @@ impl GcNode for InstanceObj {
 }
 
 impl GcNode for FunctionObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         for v in self
             .defaults
@@ -338,6 +377,9 @@ impl GcNode for FunctionObj {
 }
 
 impl GcNode for CellObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         if let Ok(v) = self.value.try_borrow() {
             f(&v);
@@ -353,6 +395,9 @@ impl GcNode for CellObj {
 }
 
 impl GcNode for BoundMethodObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&self.func);
         f(&self.receiver);
@@ -362,6 +407,9 @@ impl GcNode for BoundMethodObj {
 }
 
 impl GcNode for GeneratorObj {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         if let Ok(st) = self.state.try_borrow() {
             for v in &st.saved {
@@ -376,5 +424,17 @@ impl GcNode for GeneratorObj {
             std::mem::take(&mut st.saved)
         });
         drop(old);
+    }
+}
+
+impl GcNode for NativeBox {
+    fn gc_slot(&self) -> &GcSlot {
+        &self.gc
+    }
+    fn traverse(&self, f: &mut dyn FnMut(&Value)) {
+        self.obj.traverse(f);
+    }
+    fn clear(&self) {
+        self.obj.clear();
     }
 }

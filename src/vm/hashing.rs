@@ -156,6 +156,7 @@ impl Vm {
 
     pub fn new_dict_from_pairs(&mut self, items: Vec<Value>) -> Res<Value> {
         let d = Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
             d: std::cell::RefCell::new(Dict::with_capacity(items.len() / 2)),
         });
         let mut it = items.into_iter();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::error::Res;
 pub use super::frame::GeneratorObj;
+use super::gc::GcSlot;
 use super::interp::Vm;
 use super::value::{Sym, SymMap, Value};
 use crate::bytecode::Code;
@@ -124,6 +125,7 @@ impl ClassObj {
 
 /// An instance of a user-defined class.
 pub struct InstanceObj {
+    pub gc: GcSlot,
     pub class: Rc<ClassObj>,
     pub dict: RefCell<SymMap<Value>>,
     /// Native state for instances of classes deriving from built-in types
@@ -133,6 +135,7 @@ pub struct InstanceObj {
 
 /// A script function: code plus the environment it closes over.
 pub struct FunctionObj {
+    pub gc: GcSlot,
     pub code: Rc<Code>,
     pub globals: Rc<ModuleObj>,
     /// Default values of the last positional parameters.
@@ -176,6 +179,7 @@ pub enum NativeKind {
 }
 
 pub struct BoundMethodObj {
+    pub gc: GcSlot,
     pub func: Value,
     pub receiver: Value,
 }
@@ -248,7 +252,20 @@ impl ModuleObj {
 }
 
 /// A shared native object: a thin pointer to a boxed trait object.
-pub type NativeRef = Rc<Box<dyn NativeObject>>;
+pub type NativeRef = Rc<NativeBox>;
+
+/// A native object with its place in the cycle collector's registry.
+pub struct NativeBox {
+    pub gc: GcSlot,
+    pub obj: Box<dyn NativeObject>,
+}
+
+impl std::ops::Deref for NativeBox {
+    type Target = dyn NativeObject;
+    fn deref(&self) -> &(dyn NativeObject + 'static) {
+        &*self.obj
+    }
+}
 
 /// A natively implemented object type (iterators, deque, StringIO, ...).
 #[allow(clippy::len_without_is_empty)]

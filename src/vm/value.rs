@@ -11,6 +11,7 @@ use std::rc::Rc;
 use num_bigint::BigInt;
 
 use super::dict::Dict;
+use super::gc::GcSlot;
 use super::object::*;
 
 /// A script value.
@@ -488,16 +489,20 @@ pub fn intern(s: &str) -> Sym {
 }
 
 pub struct ListObj {
+    pub gc: GcSlot,
     pub items: RefCell<Vec<Value>>,
 }
 pub struct TupleObj {
+    pub gc: GcSlot,
     pub items: Box<[Value]>,
 }
 pub struct DictObj {
+    pub gc: GcSlot,
     pub d: RefCell<Dict>,
 }
 /// Sets reuse the dict table with `None` values.
 pub struct SetObj {
+    pub gc: GcSlot,
     pub d: RefCell<Dict>,
 }
 pub struct RangeObj {
@@ -527,6 +532,7 @@ pub struct SliceObj {
     pub step: Value,
 }
 pub struct CellObj {
+    pub gc: GcSlot,
     pub value: RefCell<Value>,
 }
 
@@ -539,6 +545,7 @@ impl Value {
     }
     pub fn list(items: Vec<Value>) -> Value {
         let v = Value::List(Rc::new(ListObj {
+            gc: crate::vm::gc::GcSlot::new(),
             items: RefCell::new(items),
         }));
         super::gc::track(&v);
@@ -546,23 +553,33 @@ impl Value {
     }
     pub fn tuple(items: Vec<Value>) -> Value {
         let v = Value::Tuple(Rc::new(TupleObj {
+            gc: crate::vm::gc::GcSlot::new(),
             items: items.into_boxed_slice(),
         }));
         super::gc::track(&v);
         v
     }
     pub fn dict(d: Dict) -> Value {
-        let v = Value::Dict(Rc::new(DictObj { d: RefCell::new(d) }));
+        let v = Value::Dict(Rc::new(DictObj {
+            gc: crate::vm::gc::GcSlot::new(),
+            d: RefCell::new(d),
+        }));
         super::gc::track(&v);
         v
     }
     pub fn set(d: Dict) -> Value {
-        let v = Value::Set(Rc::new(SetObj { d: RefCell::new(d) }));
+        let v = Value::Set(Rc::new(SetObj {
+            gc: crate::vm::gc::GcSlot::new(),
+            d: RefCell::new(d),
+        }));
         super::gc::track(&v);
         v
     }
     pub fn frozenset(d: Dict) -> Value {
-        let v = Value::FrozenSet(Rc::new(SetObj { d: RefCell::new(d) }));
+        let v = Value::FrozenSet(Rc::new(SetObj {
+            gc: crate::vm::gc::GcSlot::new(),
+            d: RefCell::new(d),
+        }));
         super::gc::track(&v);
         v
     }
@@ -577,12 +594,16 @@ impl Value {
         }
     }
     pub fn object(o: impl NativeObject + 'static) -> Value {
-        let v = Value::Object(Rc::new(Box::new(o)));
+        let v = Value::Object(Rc::new(NativeBox {
+            gc: GcSlot::new(),
+            obj: Box::new(o),
+        }));
         super::gc::track(&v);
         v
     }
     pub fn cell(v: Value) -> Value {
         let c = Value::Cell(Rc::new(CellObj {
+            gc: crate::vm::gc::GcSlot::new(),
             value: RefCell::new(v),
         }));
         super::gc::track(&c);
@@ -721,6 +742,7 @@ mod tests {
         // The count word incref bumps is the one Rc itself keeps, for
         // thin and for boxed (native object) payloads alike.
         let list = Rc::new(ListObj {
+            gc: crate::vm::gc::GcSlot::new(),
             items: RefCell::new(Vec::new()),
         });
         let v = Value::List(list.clone());
