@@ -885,6 +885,11 @@ impl Vm {
                     }
                     Op::UnpackSequence(n) => {
                         let seq = pop!(self);
+                        if let Some(next) = self.unpack_into_locals(&seq, n as usize, ops, ip, base)
+                        {
+                            ip = next;
+                            continue;
+                        }
                         sync!();
                         tri!(self.unpack(seq, n as usize));
                     }
@@ -1421,6 +1426,57 @@ impl Vm {
         }
         self.frames.push(frame);
         true
+    }
+
+    /// `a, b, c = seq` for a tuple or list of exactly [n] items: stores
+    /// the items straight into the locals named by the StoreFast (or
+    /// fused StoreFast2) instructions from [ip] on, without pushing them;
+    /// items left over for other targets go on the stack as UnpackSequence
+    /// would leave them. Returns the ip after the stores, or None (with
+    /// nothing done) when the sequence is of another kind or length.
+    #[inline]
+    fn unpack_into_locals(
+        &mut self,
+        seq: &Value,
+        n: usize,
+        ops: &[Op],
+        ip: usize,
+        base: usize,
+    ) -> Option<usize> {
+        let list_items;
+        let items: &[Value] = match seq {
+            Value::Tuple(t) if t.items.len() == n => &t.items,
+            Value::List(l) => {
+                list_items = l.items.borrow();
+                if list_items.len() != n {
+                    return None;
+                }
+                &list_items
+            }
+            _ => return None,
+        };
+        let mut k = 0;
+        let mut at = ip;
+        while k < n {
+            match ops.get(at) {
+                Some(&Op::StoreFast(s)) => {
+                    let v = items[k].clone();
+                    std::mem::replace(&mut self.stack[base + s as usize], v).discard();
+                    k += 1;
+                    at += 1;
+                }
+                Some(&Op::StoreFast2(a, b)) if k + 1 < n => {
+                    let (v, w) = (items[k].clone(), items[k + 1].clone());
+                    std::mem::replace(&mut self.stack[base + a as usize], v).discard();
+                    std::mem::replace(&mut self.stack[base + b as usize], w).discard();
+                    k += 2;
+                    at += 2;
+                }
+                _ => break,
+            }
+        }
+        self.stack.extend(items[k..].iter().rev().cloned());
+        Some(at)
     }
 
     /// Pushes a copy of `stack[idx]`. Done as a reference-count increment
