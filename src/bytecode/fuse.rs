@@ -18,8 +18,15 @@ pub fn fuse(ops: &mut [Op]) {
         // The second instruction is read before it is itself rewritten
         // (the loop moves forward), so a fused form always carries the
         // pair's original operands.
+        let third = ops.get(i + 2).copied();
         let fused = match (ops[i], ops[i + 1]) {
-            (Op::LoadFast(a), Op::LoadFast(b)) => small(a, b).map(|(a, b)| Op::LoadFast2(a, b)),
+            (Op::LoadFast(a), Op::LoadFast(b)) => match third {
+                Some(Op::Binary(op)) => small(a, b).map(|(a, b)| Op::BinaryFast2(op, a, b)),
+                _ => small(a, b).map(|(a, b)| Op::LoadFast2(a, b)),
+            },
+            (Op::LoadFast(b), Op::Binary(op)) => {
+                u16::try_from(b).ok().map(|b| Op::BinaryFast(op, b))
+            }
             (Op::StoreFast(a), Op::LoadFast(b)) => {
                 small(a, b).map(|(a, b)| Op::StoreLoadFast(a, b))
             }
@@ -98,6 +105,25 @@ mod tests {
         assert_eq!(ops[0], Op::StoreFast2(1, 2));
         assert_eq!(ops[1], Op::StoreFast(2));
         assert_eq!(ops[2], Op::BinaryInt(crate::syntax::ast::BinOp::Mod, 7));
+    }
+
+    #[test]
+    fn arithmetic_on_locals_fuses() {
+        use crate::syntax::ast::BinOp;
+        let mut ops = vec![
+            Op::LoadFast(1),
+            Op::LoadFast(2),
+            Op::Binary(BinOp::Mul),
+            Op::LoadFast(3),
+            Op::Binary(BinOp::Add),
+            Op::Return,
+        ];
+        fuse(&mut ops);
+        assert_eq!(ops[0], Op::BinaryFast2(BinOp::Mul, 1, 2));
+        assert_eq!(ops[1], Op::BinaryFast(BinOp::Mul, 2));
+        assert_eq!(ops[2], Op::Binary(BinOp::Mul));
+        assert_eq!(ops[3], Op::BinaryFast(BinOp::Add, 3));
+        assert_eq!(ops[4], Op::Binary(BinOp::Add));
     }
 
     #[test]

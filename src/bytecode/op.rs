@@ -232,6 +232,11 @@ pub enum Op {
     StoreFast2(u16, u16),
     /// `LoadInt(k)` then `Binary(op)`, for an int or float operand.
     BinaryInt(BinOp, i32),
+    /// `LoadFast(b)` then `Binary(op)`, for int or float operands.
+    BinaryFast(BinOp, u16),
+    /// `LoadFast(a)`, `LoadFast(b)` then `Binary(op)`, for int or float
+    /// operands: a fused triple whose fallback is `LoadFast2(a, b)`.
+    BinaryFast2(BinOp, u16, u16),
 }
 
 impl Op {
@@ -278,8 +283,8 @@ impl Op {
             Nop | DeleteFast(_) | DeleteDeref(_) | MakeCell(_) | DeleteGlobal(_)
             | DeleteName(_) | PopBlock | Jump(_) => (0, 0),
             LoadConst(_) | LoadNone | LoadInt(_) | BinaryInt(..) | LoadFast(_) | LoadFast2(..)
-            | LoadDeref(_) | LoadClosure(_) | LoadGlobal(_) | LoadName(_) | LoadFastAttr(..)
-            | LoadBuildClass | LoadAssertionError => (0, 1),
+            | BinaryFast(..) | BinaryFast2(..) | LoadDeref(_) | LoadClosure(_) | LoadGlobal(_)
+            | LoadName(_) | LoadFastAttr(..) | LoadBuildClass | LoadAssertionError => (0, 1),
             StoreFast(_) | StoreLoadFast(..) | StoreFast2(..) | StoreDeref(_) | StoreGlobal(_)
             | StoreName(_) | DeleteAttr(_) | Pop | PopExcept | WithExitNormal | GenStart
             | ImportStar | PrintExpr | Return | Reraise => (1, 0),

@@ -235,6 +235,58 @@ impl Vm {
                             ip += 1;
                         }
                     }
+                    Op::BinaryFast(bop, b) => {
+                        let n = self.stack.len();
+                        let ib = base + b as usize;
+                        debug_assert!(ib < n && n > base);
+                        // SAFETY: as for LoadFast; the operand stack is not
+                        // empty (the left operand is on it).
+                        let r = unsafe {
+                            scalar_op(
+                                bop,
+                                self.stack.get_unchecked(n - 1),
+                                self.stack.get_unchecked(ib),
+                            )
+                        };
+                        if let Some(r) = r {
+                            // SAFETY: the top was an int or float (scalar_op
+                            // checked), which owns nothing.
+                            unsafe { std::ptr::write(self.stack.as_mut_ptr().add(n - 1), r) };
+                            ip += 1;
+                            continue;
+                        }
+                        if unsafe { self.stack.get_unchecked(ib) }.is_undef() {
+                            throw!(self.unbound_local(code, b as u32));
+                        }
+                        self.push_copy_at(ib);
+                    }
+                    Op::BinaryFast2(bop, a, b) => {
+                        let ia = base + a as usize;
+                        let ib = base + b as usize;
+                        debug_assert!(ia.max(ib) < self.stack.len());
+                        // SAFETY: as for LoadFast.
+                        let r = unsafe {
+                            scalar_op(
+                                bop,
+                                self.stack.get_unchecked(ia),
+                                self.stack.get_unchecked(ib),
+                            )
+                        };
+                        if let Some(r) = r {
+                            self.spush(r);
+                            ip += 2;
+                            continue;
+                        }
+                        // As LoadFast2.
+                        if unsafe { self.stack.get_unchecked(ia) }.is_undef() {
+                            throw!(self.unbound_local(code, a as u32));
+                        }
+                        self.push_copy_at(ia);
+                        if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
+                            self.push_copy_at(ib);
+                            ip += 1;
+                        }
+                    }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
                         debug_assert!(base + (i as usize) < self.stack.len());
@@ -1528,36 +1580,17 @@ impl Vm {
     /// result and returns true; otherwise leaves the stack alone.
     #[inline(always)]
     fn scalar_binary(&mut self, bop: BinOp) -> bool {
-        if let Some((x, y)) = self.top_ints() {
-            let r = match bop {
-                BinOp::Add => x.checked_add(y),
-                BinOp::Sub => x.checked_sub(y),
-                BinOp::Mul => x.checked_mul(y),
-                BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
-                BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
-                BinOp::BitAnd => Some(x & y),
-                BinOp::BitOr => Some(x | y),
-                BinOp::BitXor => Some(x ^ y),
-                _ => None,
-            };
-            if let Some(r) = r {
-                self.replace_top2_scalars(Value::Int(r));
-                return true;
-            }
-        } else if let Some((x, y)) = self.top_floats() {
-            let r = match bop {
-                BinOp::Add => Some(x + y),
-                BinOp::Sub => Some(x - y),
-                BinOp::Mul => Some(x * y),
-                BinOp::Div if y != 0.0 => Some(x / y),
-                _ => None,
-            };
-            if let Some(r) = r {
-                self.replace_top2_scalars(Value::float(r));
-                return true;
-            }
+        let n = self.stack.len();
+        if n < 2 {
+            return false;
         }
-        false
+        match scalar_op(bop, &self.stack[n - 2], &self.stack[n - 1]) {
+            Some(r) => {
+                self.replace_top2_scalars(r);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The two top stack values when both are ints.
@@ -2109,6 +2142,41 @@ fn plain_instance_attr(obj: &Value, code: &Code, i: u32) -> Option<Value> {
     let d = inst.dict.borrow();
     d.get_hinted(&code.names[i as usize], &code.attr_hint[i as usize])
         .cloned()
+}
+
+/// `a op b` when both are ints or both floats and the result needs no
+/// promotion or error (the fast path of every binary instruction).
+#[inline(always)]
+fn scalar_op(bop: BinOp, a: &Value, b: &Value) -> Option<Value> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (*x, *y);
+            match bop {
+                BinOp::Add => x.checked_add(y),
+                BinOp::Sub => x.checked_sub(y),
+                BinOp::Mul => x.checked_mul(y),
+                BinOp::Mod if y > 0 && x >= 0 => Some(x % y),
+                BinOp::FloorDiv if y > 0 && x >= 0 => Some(x / y),
+                BinOp::BitAnd => Some(x & y),
+                BinOp::BitOr => Some(x | y),
+                BinOp::BitXor => Some(x ^ y),
+                _ => None,
+            }
+            .map(Value::Int)
+        }
+        (Value::Float(x), Value::Float(y)) => {
+            let (x, y) = (x.get(), y.get());
+            match bop {
+                BinOp::Add => Some(x + y),
+                BinOp::Sub => Some(x - y),
+                BinOp::Mul => Some(x * y),
+                BinOp::Div if y != 0.0 => Some(x / y),
+                _ => None,
+            }
+            .map(Value::float)
+        }
+        _ => None,
+    }
 }
 
 /// An ordering or equality comparison of two numbers of one kind; None
