@@ -94,12 +94,25 @@ impl Dict {
         if self.entries.len() >= u32::MAX as usize - 1 {
             return;
         }
+        if self.entries.capacity() == 0 {
+            self.start_small();
+        }
         let index = self.entries.len() as u32;
         self.entries.push(Entry { hash, key, value });
         let entries = &self.entries;
         self.table
             .insert_unique(spread(hash), index, |&i| spread(entries[i as usize].hash));
         self.live += 1;
+    }
+
+    /// Sizes a first insertion for eight entries, as CPython's smallest
+    /// table: small dicts and sets then never regrow (growing from one
+    /// entry meant three reallocations and rehashes to reach eight).
+    #[cold]
+    fn start_small(&mut self) {
+        self.entries.reserve_exact(8);
+        let entries = &self.entries;
+        self.table.reserve(8, |&i| spread(entries[i as usize].hash));
     }
 
     /// Removes the entry at [index], returning its key and value.
@@ -206,5 +219,34 @@ impl Dict {
         self.entries[index].key = Value::Undef;
         self.entries[index].value = Value::Undef;
         self.live -= 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_start_then_growth_keeps_every_key_in_order() {
+        let mut d = Dict::new();
+        for i in 0..40i64 {
+            // Equal low bits in every hash: probing must still separate them.
+            d.insert_new((i as u64) << 32, Value::Int(i), Value::Int(i * 2));
+        }
+        assert_eq!(d.len(), 40);
+        for i in 0..40i64 {
+            let at = d.find((i as u64) << 32, |k| matches!(k, Value::Int(x) if *x == i));
+            assert_eq!(at, Some(i as usize));
+            assert!(matches!(d.value_at(i as usize), Value::Int(v) if *v == i * 2));
+        }
+        let keys: Vec<i64> = d
+            .keys()
+            .iter()
+            .map(|k| match k {
+                Value::Int(x) => *x,
+                _ => -1,
+            })
+            .collect();
+        assert_eq!(keys, (0..40).collect::<Vec<_>>());
     }
 }

@@ -20,7 +20,17 @@ fn fx(bytes: &[u8]) -> u64 {
 }
 
 impl Vm {
+    /// Python's `hash(v)`; ints and strings, the common keys, inline.
+    #[inline]
     pub fn hash(&mut self, v: &Value) -> Res<u64> {
+        match v {
+            Value::Int(i) => Ok(num::hash_int(*i)),
+            Value::Str(s) => Ok(s.hash_code()),
+            _ => self.hash_any(v),
+        }
+    }
+
+    fn hash_any(&mut self, v: &Value) -> Res<u64> {
         Ok(match v {
             Value::None => 0xfca86420,
             Value::Bool(b) => *b as u64,
@@ -98,6 +108,7 @@ impl Vm {
     }
 
     /// Finds the entry index of [key] in [d].
+    #[inline]
     pub fn dict_find(
         &mut self,
         d: &std::cell::RefCell<Dict>,
@@ -108,6 +119,16 @@ impl Vm {
             let table = d.borrow();
             return Ok(table.find(hash, |k| k.is(key) || native_eq(k, key).unwrap_or(false)));
         }
+        self.dict_find_by_eq(d, key, hash)
+    }
+
+    /// dict_find for keys whose equality may run script code (`__eq__`).
+    fn dict_find_by_eq(
+        &mut self,
+        d: &std::cell::RefCell<Dict>,
+        key: &Value,
+        hash: u64,
+    ) -> Res<Option<usize>> {
         let candidates = d.borrow().candidates(hash);
         for i in candidates {
             let k = match d.borrow().slot(i) {
@@ -371,6 +392,7 @@ impl Vm {
 }
 
 /// Keys whose equality with any stored key is decided natively.
+#[inline]
 fn simple_key(v: &Value) -> bool {
     match v {
         Value::Instance(_) => false,

@@ -316,6 +316,7 @@ pub fn float_divmod(x: f64, y: f64) -> (f64, f64) {
 }
 
 /// Python's hash of an integer value.
+#[inline]
 pub fn hash_int(i: i64) -> u64 {
     const P: i128 = (1i128 << 61) - 1;
     // Below the modulus (nearly every int) the hash is the int itself.
