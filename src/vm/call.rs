@@ -270,19 +270,15 @@ impl Vm {
                 "maximum recursion depth exceeded",
             ));
         }
-        self.frames.push(Frame {
-            code: f.code.clone(),
-            ip: 0,
+        let handled_base = self.handled.len() as u32;
+        self.push_new_frame(
+            f.code.clone(),
+            f.globals.clone(),
             base,
             floor,
-            globals: f.globals.clone(),
-            blocks: Vec::new(),
-            namespace: None,
-            generator: None,
             resume,
-            handled_base: self.handled.len() as u32,
-            flags: 0,
-        });
+            handled_base,
+        );
         Ok(())
     }
 
