@@ -1915,16 +1915,17 @@ impl Vm {
     #[inline(never)]
     fn yield_value(&mut self, mut v: Value, stop: usize) -> Option<Value> {
         loop {
-            let mut frame = self.frames.pop()?;
-            let g = frame.generator.take()?;
-            let resume = frame.resume;
-            let handled_base = frame.handled_base;
+            // Read and updated in place, then moved once into the
+            // generator (see resume_generator_at).
+            let top = self.frames.last_mut()?;
+            let g = top.generator.take()?;
+            let (resume, handled_base, base) = (top.resume, top.handled_base, top.base);
             {
                 let mut st = g.state.borrow_mut();
                 st.saved.clear();
-                move_tail(&mut self.stack, frame.base, &mut st.saved);
+                move_tail(&mut self.stack, base, &mut st.saved);
                 st.running = false;
-                st.frame = Some(frame);
+                st.frame = self.frames.pop();
             }
             self.handled.truncate(handled_base as usize);
             match resume {
@@ -2051,7 +2052,7 @@ impl Vm {
         if st.finished {
             return Ok(false);
         }
-        let Some(mut frame) = st.frame.take() else {
+        let Some(frame) = st.frame.take() else {
             return Ok(false);
         };
         if !st.started {
@@ -2072,12 +2073,7 @@ impl Vm {
             ));
         }
         let base = self.stack.len();
-        frame.base = base;
-        frame.floor = base;
-        frame.resume = resume;
-        frame.handled_base = self.handled.len() as u32;
-        frame.generator = Some(g.clone());
-        frame.flags = if nonatomic { FRAME_NONATOMIC } else { 0 };
+        let handled_base = self.handled.len() as u32;
         self.stack.append(&mut st.saved);
         if st.started {
             self.spush(send.unwrap_or(Value::None));
@@ -2085,7 +2081,18 @@ impl Vm {
         st.started = true;
         st.running = true;
         drop(st);
+        // The record moves as it was saved and is updated in place in the
+        // frame list (updating it first and then moving it would reload
+        // the fields just stored, a store-forwarding stall).
         self.frames.push(frame);
+        if let Some(top) = self.frames.last_mut() {
+            top.base = base;
+            top.floor = base;
+            top.resume = resume;
+            top.handled_base = handled_base;
+            top.generator = Some(g.clone());
+            top.flags = if nonatomic { FRAME_NONATOMIC } else { 0 };
+        }
         Ok(true)
     }
 
