@@ -71,12 +71,19 @@ pub fn add_attr(vm: &mut Vm, class: &Rc<ClassObj>, name: &str, v: Value) {
 }
 
 /// Checks the positional argument count of a native function.
+#[inline]
 pub fn check_args(name: &str, args: &[Value], min: usize, max: usize) -> Res<()> {
     let n = args.len();
     if n >= min && n <= max {
         return Ok(());
     }
-    Err(Error::type_error(if min == max {
+    Err(arity_error(name, n, min, max))
+}
+
+#[cold]
+#[inline(never)]
+fn arity_error(name: &str, n: usize, min: usize, max: usize) -> Error {
+    Error::type_error(if min == max {
         match min {
             0 => format!("{name}() takes no arguments ({n} given)"),
             1 => format!("{name}() takes exactly one argument ({n} given)"),
@@ -92,18 +99,23 @@ pub fn check_args(name: &str, args: &[Value], min: usize, max: usize) -> Res<()>
             "{name}() takes at most {max} argument{} ({n} given)",
             if max == 1 { "" } else { "s" }
         )
-    }))
+    })
 }
 
 /// Rejects keyword arguments for natives that take none.
+#[inline]
 pub fn no_kwargs(name: &str, kw: &[(Sym, Value)]) -> Res<()> {
     if kw.is_empty() {
         Ok(())
     } else {
-        Err(Error::type_error(format!(
-            "{name}() takes no keyword arguments"
-        )))
+        Err(no_kwargs_error(name))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn no_kwargs_error(name: &str) -> Error {
+    Error::type_error(format!("{name}() takes no keyword arguments"))
 }
 
 /// The value of keyword argument [name], if given.

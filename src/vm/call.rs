@@ -100,13 +100,42 @@ impl Vm {
     /// class passed to its `__new__` is among the values instead).
     #[inline]
     fn call_native_in_place(&mut self, f: NativeFnPtr, from: usize, drop_below: bool) -> Res<bool> {
+        const SMALL: usize = 4;
+        let n = self.stack.len() - from;
+        if n <= SMALL {
+            // Up to four arguments move into a local array: no buffer
+            // bookkeeping and no memcpy call.
+            let mut small = [const { std::mem::MaybeUninit::<Value>::uninit() }; SMALL];
+            // SAFETY: the n values from `from` are moved out (the stack
+            // length is cut before anything can observe them), used as an
+            // initialised slice, then each released exactly once.
+            unsafe {
+                let src = self.stack.as_ptr().add(from);
+                for (i, slot) in small.iter_mut().enumerate().take(n) {
+                    slot.write(std::ptr::read(src.add(i)));
+                }
+                self.stack.set_len(from);
+            }
+            if drop_below {
+                self.spop().discard();
+            }
+            // SAFETY: the first n slots were written just above.
+            let args = unsafe { std::slice::from_raw_parts(small.as_ptr() as *const Value, n) };
+            let r = f(self, args, &[]);
+            for slot in small.iter().take(n) {
+                // SAFETY: initialised above, read out once.
+                unsafe { slot.assume_init_read() }.discard();
+            }
+            self.spush(r?);
+            return Ok(false);
+        }
         let mut buf = std::mem::take(&mut self.arg_buf);
         super::interp::move_tail(&mut self.stack, from, &mut buf);
         if drop_below {
-            self.stack.pop();
+            self.spop().discard();
         }
         let r = f(self, &buf, &[]);
-        buf.clear();
+        release_all(&mut buf);
         if buf.capacity() > self.arg_buf.capacity() {
             self.arg_buf = buf;
         }
@@ -1035,5 +1064,20 @@ impl Vm {
             receiver: mgr,
         }));
         Ok((bound, entered))
+    }
+}
+
+/// Empties an argument buffer, releasing each value through
+/// [Value::discard] (scalars and shared objects need no drop glue).
+#[inline(always)]
+fn release_all(buf: &mut Vec<Value>) {
+    let n = buf.len();
+    // SAFETY: the length is cut first and each of the n initialised
+    // values is read out exactly once.
+    unsafe {
+        buf.set_len(0);
+        for i in 0..n {
+            std::ptr::read(buf.as_ptr().add(i)).discard();
+        }
     }
 }
