@@ -98,7 +98,21 @@ impl Dict {
             self.start_small();
         }
         let index = self.entries.len() as u32;
-        self.entries.push(Entry { hash, key, value });
+        let len = self.entries.len();
+        if len == self.entries.capacity() {
+            super::value::grow_for_one(&mut self.entries);
+        }
+        // SAFETY: capacity > len; every field is written (from registers:
+        // a whole-Entry push went through a stack copy reloaded with
+        // 16-byte loads, a store-forwarding stall) before the length
+        // covers the entry.
+        unsafe {
+            let p = self.entries.as_mut_ptr().add(len);
+            std::ptr::addr_of_mut!((*p).hash).write(hash);
+            std::ptr::addr_of_mut!((*p).key).write(key);
+            std::ptr::addr_of_mut!((*p).value).write(value);
+            self.entries.set_len(len + 1);
+        }
         let entries = &self.entries;
         self.table
             .insert_unique(spread(hash), index, |&i| spread(entries[i as usize].hash));

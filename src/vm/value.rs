@@ -393,7 +393,19 @@ impl<V> SymMap<V> {
         if self.index.is_some() || self.entries.len() >= SMALL || !k.interned.get() {
             self.insert(k, v);
         } else {
-            self.entries.push((k, v));
+            let len = self.entries.len();
+            if len == self.entries.capacity() {
+                grow_for_one(&mut self.entries);
+            }
+            // SAFETY: capacity > len; both fields are written (each
+            // straight from registers: writing the pair as one value went
+            // through a stack copy) before the length covers the entry.
+            unsafe {
+                let p = self.entries.as_mut_ptr().add(len);
+                std::ptr::addr_of_mut!((*p).0).write(k);
+                std::ptr::addr_of_mut!((*p).1).write(v);
+                self.entries.set_len(len + 1);
+            }
         }
     }
 
@@ -760,4 +772,11 @@ mod tests {
         let g = f.clone();
         assert!(matches!(g, Value::Float(x) if x.get() == 1.5));
     }
+}
+
+/// The out-of-line grow path of in-place pushes.
+#[cold]
+#[inline(never)]
+pub(crate) fn grow_for_one<T>(vec: &mut Vec<T>) {
+    vec.reserve(1);
 }
