@@ -740,6 +740,13 @@ impl fmt::Debug for Value {
     }
 }
 
+/// The out-of-line grow path of in-place pushes.
+#[cold]
+#[inline(never)]
+pub(crate) fn grow_for_one<T>(vec: &mut Vec<T>) {
+    vec.reserve(1);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -772,11 +779,4 @@ mod tests {
         let g = f.clone();
         assert!(matches!(g, Value::Float(x) if x.get() == 1.5));
     }
-}
-
-/// The out-of-line grow path of in-place pushes.
-#[cold]
-#[inline(never)]
-pub(crate) fn grow_for_one<T>(vec: &mut Vec<T>) {
-    vec.reserve(1);
 }
