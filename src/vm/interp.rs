@@ -1917,8 +1917,11 @@ impl Vm {
         loop {
             // Read and updated in place, then moved once into the
             // generator (see resume_generator_at).
-            let top = self.frames.last_mut()?;
-            let g = top.generator.take()?;
+            // A clone, not a take: storing None into the record just
+            // before moving it would make the move reload a field just
+            // stored (a store-forwarding stall).
+            let top = self.frames.last()?;
+            let g = top.generator.clone()?;
             let (resume, handled_base, base) = (top.resume, top.handled_base, top.base);
             {
                 let mut st = g.state.borrow_mut();
@@ -1926,6 +1929,9 @@ impl Vm {
                 move_tail(&mut self.stack, base, &mut st.saved);
                 st.running = false;
                 st.frame = self.frames.pop();
+                if let Some(f) = st.frame.as_mut() {
+                    f.generator = None;
+                }
             }
             self.handled.truncate(handled_base as usize);
             match resume {
@@ -2052,21 +2058,15 @@ impl Vm {
         if st.finished {
             return Ok(false);
         }
-        let Some(frame) = st.frame.take() else {
+        if st.frame.is_none() {
             return Ok(false);
-        };
-        if !st.started {
-            if let Some(v) = &send {
-                if !v.is_none() {
-                    st.frame = Some(frame);
-                    return Err(Error::type_error(
-                        "can't send non-None value to a just-started generator",
-                    ));
-                }
-            }
+        }
+        if !st.started && send.as_ref().is_some_and(|v| !v.is_none()) {
+            return Err(Error::type_error(
+                "can't send non-None value to a just-started generator",
+            ));
         }
         if self.frames.len() >= self.recursion_limit {
-            st.frame = Some(frame);
             return Err(Error::new(
                 ExcType::RecursionError,
                 "maximum recursion depth exceeded",
@@ -2080,11 +2080,28 @@ impl Vm {
         }
         st.started = true;
         st.running = true;
+        // The saved record is copied once, straight into the frame list,
+        // and updated there (moving it through temporaries reloaded
+        // fields just stored, a store-forwarding stall).
+        if self.frames.len() == self.frames.capacity() {
+            self.grow_frames();
+        }
+        let len = self.frames.len();
+        if let Some(saved) = st.frame.as_ref() {
+            // SAFETY: capacity > len; the record is bitwise moved out of
+            // `st.frame`, which is then overwritten with None without
+            // dropping (so it is owned once, by the frame list).
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    saved as *const Frame,
+                    self.frames.as_mut_ptr().add(len),
+                    1,
+                );
+                std::ptr::write(&mut st.frame, None);
+                self.frames.set_len(len + 1);
+            }
+        }
         drop(st);
-        // The record moves as it was saved and is updated in place in the
-        // frame list (updating it first and then moving it would reload
-        // the fields just stored, a store-forwarding stall).
-        self.frames.push(frame);
         if let Some(top) = self.frames.last_mut() {
             top.base = base;
             top.floor = base;
