@@ -1222,10 +1222,16 @@ impl Vm {
     /// Pushes on the value stack; the grow path is kept out of line.
     #[inline(always)]
     pub fn spush(&mut self, v: Value) {
-        if self.stack.len() == self.stack.capacity() {
+        let len = self.stack.len();
+        if len == self.stack.capacity() {
             self.grow_stack();
         }
-        self.stack.push(v);
+        // SAFETY: capacity > len (ensured above). Not `Vec::push`, whose
+        // body is an out-of-line call.
+        unsafe {
+            std::ptr::write(self.stack.as_mut_ptr().add(len), v);
+            self.stack.set_len(len + 1);
+        }
     }
 
     /// Cuts the value stack back to [len], dropping through
