@@ -1522,10 +1522,25 @@ impl Vm {
             return;
         }
         // SAFETY: the record at len - 1 is initialised; the length is cut
-        // first, so it is dropped exactly once.
+        // first, so it is dropped exactly once. The common record (no
+        // handler blocks, namespace or generator; code and globals shared
+        // with its function) only needs two counts lowered, done inline
+        // instead of through the out-of-line drop glue.
         unsafe {
             self.frames.set_len(len - 1);
-            std::ptr::drop_in_place(self.frames.as_mut_ptr().add(len - 1));
+            let p = self.frames.as_mut_ptr().add(len - 1);
+            let f = &*p;
+            if f.blocks.capacity() == 0
+                && f.namespace.is_none()
+                && f.generator.is_none()
+                && Rc::strong_count(&f.code) > 1
+                && Rc::strong_count(&f.globals) > 1
+            {
+                Rc::decrement_strong_count(Rc::as_ptr(&f.code));
+                Rc::decrement_strong_count(Rc::as_ptr(&f.globals));
+            } else {
+                std::ptr::drop_in_place(p);
+            }
         }
     }
 
