@@ -63,9 +63,11 @@ impl Vm {
         }
     }
 
+    #[inline]
     fn slice_part(&mut self, v: &Value) -> Res<Option<i64>> {
         match v {
             Value::None => Ok(None),
+            Value::Int(i) => Ok(Some(*i)),
             Value::BigInt(b) => Ok(Some(if b.is_negative() {
                 i64::MIN / 2
             } else {
