@@ -97,8 +97,8 @@ impl Dict {
         if self.entries.capacity() == 0 {
             self.start_small();
         }
-        let index = self.entries.len() as u32;
         let len = self.entries.len();
+        let index = len as u32;
         if len == self.entries.capacity() {
             super::value::grow_for_one(&mut self.entries);
         }

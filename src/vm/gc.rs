@@ -156,7 +156,7 @@ pub fn track(v: &Value) {
         slot.0.set(r.objects.len() as u32);
         r.objects.push(p);
         if r.enabled
-            && r.objects.len() - r.survivors.min(r.objects.len()) >= MIN_THRESHOLD.max(r.survivors)
+            && r.objects.len().saturating_sub(r.survivors) >= MIN_THRESHOLD.max(r.survivors)
         {
             COLLECT_PENDING.store(true, Ordering::Relaxed);
         }

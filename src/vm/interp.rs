@@ -161,6 +161,25 @@ impl Vm {
                     }
                 };
             }
+            // LoadFast(a) then LoadFast(b), skipping the second's own
+            // instruction; an unbound second local is left to that
+            // LoadFast, which reports it at its own span.
+            macro_rules! load_fast2 {
+                ($a:expr, $b:expr) => {{
+                    let ia = base + $a as usize;
+                    let ib = base + $b as usize;
+                    debug_assert!(ia.max(ib) < self.stack.len());
+                    // SAFETY: as for LoadFast.
+                    if unsafe { self.stack.get_unchecked(ia) }.is_undef() {
+                        throw!(self.unbound_local(code, $a as u32));
+                    }
+                    self.push_copy_at(ia);
+                    if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
+                        self.push_copy_at(ib);
+                        ip += 1;
+                    }
+                }};
+            }
 
             loop {
                 debug_assert!(ip < ops.len());
@@ -185,22 +204,7 @@ impl Vm {
                         }
                         self.push_copy_at(idx);
                     }
-                    Op::LoadFast2(a, b) => {
-                        let ia = base + a as usize;
-                        let ib = base + b as usize;
-                        debug_assert!(ia.max(ib) < self.stack.len());
-                        // SAFETY: as for LoadFast.
-                        if unsafe { self.stack.get_unchecked(ia) }.is_undef() {
-                            throw!(self.unbound_local(code, a as u32));
-                        }
-                        self.push_copy_at(ia);
-                        // An unbound second local is left to its own
-                        // LoadFast, which reports it at its own span.
-                        if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
-                            self.push_copy_at(ib);
-                            ip += 1;
-                        }
-                    }
+                    Op::LoadFast2(a, b) => load_fast2!(a, b),
                     Op::StoreLoadFast(a, b) => {
                         let v = pop!(self);
                         let ia = base + a as usize;
@@ -277,15 +281,7 @@ impl Vm {
                             ip += 2;
                             continue;
                         }
-                        // As LoadFast2.
-                        if unsafe { self.stack.get_unchecked(ia) }.is_undef() {
-                            throw!(self.unbound_local(code, a as u32));
-                        }
-                        self.push_copy_at(ia);
-                        if !unsafe { self.stack.get_unchecked(ib) }.is_undef() {
-                            self.push_copy_at(ib);
-                            ip += 1;
-                        }
+                        load_fast2!(a, b);
                     }
                     Op::StoreFast(i) => {
                         let v = pop!(self);
@@ -1695,7 +1691,7 @@ impl Vm {
     fn replace_top2_scalars(&mut self, v: Value) {
         let n = self.stack.len();
         debug_assert!(n >= 2);
-        // SAFETY: n >= 2 (checked by top_ints/top_floats) and both values
+        // SAFETY: n >= 2 (checked by the caller) and both values
         // own nothing, so overwriting and truncating leaks nothing.
         unsafe {
             self.stack.set_len(n - 1);
@@ -1936,11 +1932,11 @@ impl Vm {
     #[inline(never)]
     fn yield_value(&mut self, mut v: Value, stop: usize) -> Option<Value> {
         loop {
-            // Read and updated in place, then moved once into the
-            // generator (see resume_generator_at).
-            // A clone, not a take: storing None into the record just
-            // before moving it would make the move reload a field just
-            // stored (a store-forwarding stall).
+            // The record is read in place and moved once into the
+            // generator. Its generator field is cloned and cleared after
+            // the move, not taken before it: storing into the record just
+            // before moving it would reload a field just stored (a
+            // store-forwarding stall).
             let top = self.frames.last()?;
             let g = top.generator.clone()?;
             let (resume, handled_base, base) = (top.resume, top.handled_base, top.base);
