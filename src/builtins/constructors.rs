@@ -1,7 +1,6 @@
 //! Constructors of the built-in types (`int(...)`, `list(...)`, ...) and
 //! the iterator-building builtins (`enumerate`, `zip`, `map`, ...).
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -823,7 +822,7 @@ fn property_new(_vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value>
 
 fn with_property<R>(v: &Value, f: impl FnOnce(&Property) -> R) -> Res<R> {
     match v {
-        Value::Object(o) => match o.as_any().downcast_ref::<Property>() {
+        Value::Object(o) => match o.downcast::<Property>() {
             Some(p) => Ok(f(p)),
             None => Err(Error::type_error("descriptor needs a property")),
         },
@@ -897,9 +896,6 @@ impl NativeObject for Super {
     fn type_name(&self) -> &str {
         "super"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&self.obj);
     }
@@ -932,8 +928,8 @@ impl NativeObject for Super {
                         }
                     }
                     Value::Object(o) => {
-                        let any = o.as_any();
-                        if let Some(cm) = any.downcast_ref::<crate::vm::descr::ClassMethod>() {
+                        let any = &**o;
+                        if let Some(cm) = any.downcast::<crate::vm::descr::ClassMethod>() {
                             let recv = match &self.obj {
                                 Value::Class(_) => self.obj.clone(),
                                 other => Value::Class(vm.type_of(other)),
@@ -943,11 +939,9 @@ impl NativeObject for Super {
                                 func: cm.0.clone(),
                                 receiver: recv,
                             }))
-                        } else if let Some(sm) =
-                            any.downcast_ref::<crate::vm::descr::StaticMethod>()
-                        {
+                        } else if let Some(sm) = any.downcast::<crate::vm::descr::StaticMethod>() {
                             sm.0.clone()
-                        } else if let Some(p) = any.downcast_ref::<Property>() {
+                        } else if let Some(p) = any.downcast::<Property>() {
                             let g = p.fget.clone();
                             vm.call(&g, std::slice::from_ref(&self.obj), &[])?
                         } else {

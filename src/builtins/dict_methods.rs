@@ -1,7 +1,6 @@
 //! Methods of `dict` and its views (`dict_keys`, `dict_values`,
 //! `dict_items`).
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -133,9 +132,6 @@ impl DictView {
 impl NativeObject for DictView {
     fn type_name(&self) -> &str {
         ["dict_keys", "dict_values", "dict_items"][self.index()]
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         let i = self.index();

@@ -860,7 +860,7 @@ fn callable(vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
             i.class.lookup(&n).is_some()
         }
         Value::Object(o) => {
-            o.as_any().is::<StaticMethod>()
+            o.is::<StaticMethod>()
                 || o.type_name() == "functools.partial"
                 || o.type_name() == "operator.itemgetter"
                 || o.type_name() == "operator.attrgetter"

@@ -2,7 +2,6 @@
 //! attributes. Attributes are stored in a name-keyed table for speed, so
 //! the mapping is a proxy that reads and writes that table.
 
-use std::any::Any;
 use std::rc::Rc;
 
 use super::{add_method, check_args};
@@ -20,9 +19,6 @@ pub struct InstanceDict {
 impl NativeObject for InstanceDict {
     fn type_name(&self) -> &str {
         "dict"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, vm: &Vm) -> Option<Rc<ClassObj>> {
         vm.native_classes.borrow().get("__instance_dict__").cloned()

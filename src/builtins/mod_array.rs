@@ -1,7 +1,6 @@
 //! The `array` module: typed arrays of numbers. Instances are user-class
 //! instances whose payload is a native [Arr] (so operators dispatch).
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -32,9 +31,6 @@ pub struct Arr {
 impl NativeObject for Arr {
     fn type_name(&self) -> &str {
         "array.array"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn len(&self) -> Option<usize> {
         Some(self.items.borrow().len())

@@ -4,7 +4,6 @@
 //! deque instances are user-class instances whose payload is a native
 //! [Deque]; the dict subclasses carry a dict payload like `class D(dict)`.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -44,9 +43,6 @@ pub struct Deque {
 impl NativeObject for Deque {
     fn type_name(&self) -> &str {
         "deque"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         for v in self.items.borrow().iter() {

@@ -9,7 +9,6 @@
 //! once or park the thread, record (tid, token) where the event will
 //! find it, and return `Error::Suspend`.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -141,9 +140,6 @@ impl NativeObject for Pipe {
     fn type_name(&self) -> &str {
         "pipe"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
     }
@@ -240,9 +236,6 @@ struct Timeout {
 impl NativeObject for Timeout {
     fn type_name(&self) -> &str {
         "timeout"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

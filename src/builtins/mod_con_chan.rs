@@ -25,7 +25,7 @@ pub fn new_link() -> SelfLink {
 pub fn with_self_link<T: NativeObject>(o: T, link: fn(&T) -> &SelfLink) -> Value {
     let v = Value::object(o);
     if let Value::Object(rc) = &v {
-        if let Some(t) = rc.as_any().downcast_ref::<T>() {
+        if let Some(t) = rc.downcast::<T>() {
             *link(t).borrow_mut() = Rc::downgrade(rc);
         }
     }

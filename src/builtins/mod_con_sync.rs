@@ -4,7 +4,6 @@
 //! thread in the object's wait list and return `Error::Suspend`; whoever
 //! causes the event wakes the waiters in FIFO order.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -48,7 +47,7 @@ fn live_waiters(vm: &Vm, q: &RefCell<VecDeque<Waiter>>) -> usize {
         .count()
 }
 
-fn this<'a, T: 'static>(v: &'a Value, class: &str, what: &str) -> Res<&'a T> {
+fn this<'a, T: NativeObject>(v: &'a Value, class: &str, what: &str) -> Res<&'a T> {
     downcast::<T>(v).ok_or_else(|| {
         Error::type_error(format!(
             "descriptor '{what}' requires a '{class}' object but received a '{}'",
@@ -94,9 +93,6 @@ pub struct Queue {
 impl NativeObject for Queue {
     fn type_name(&self) -> &str {
         "Queue"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
@@ -232,9 +228,6 @@ impl NativeObject for Event {
     fn type_name(&self) -> &str {
         "Event"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
     }
@@ -321,9 +314,6 @@ pub struct ValueBox {
 impl NativeObject for ValueBox {
     fn type_name(&self) -> &str {
         "Value"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
@@ -459,9 +449,6 @@ impl NativeObject for Semaphore {
         } else {
             "Semaphore"
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

@@ -3,7 +3,6 @@
 //! the VM only honours comparison dunders written in script code, and a
 //! script-level lru wrapper keeps recursion out of the native stack.
 
-use std::any::Any;
 use std::cell::Cell;
 use std::rc::Rc;
 
@@ -173,9 +172,6 @@ impl NativeObject for LruState {
     fn type_name(&self) -> &str {
         "_lru_state"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&Value::Dict(self.cache.clone()));
     }
@@ -189,9 +185,6 @@ struct Marker;
 impl NativeObject for Marker {
     fn type_name(&self) -> &str {
         "object"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 

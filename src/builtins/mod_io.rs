@@ -8,7 +8,6 @@
 //! would block to the worker pool, so a slow file never stalls other
 //! micro-threads. StringIO and BytesIO live in memory.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -331,9 +330,6 @@ impl Drop for FileIo {
 impl NativeObject for Stream {
     fn type_name(&self) -> &str {
         self.kind.name()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

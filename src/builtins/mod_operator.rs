@@ -1,7 +1,6 @@
 //! The `operator` module: the operators as functions, plus itemgetter,
 //! attrgetter and methodcaller.
 
-use std::any::Any;
 use std::rc::Rc;
 
 use super::{add_fn, check_args};
@@ -198,9 +197,6 @@ impl NativeObject for ItemGetter {
     fn type_name(&self) -> &str {
         "operator.itemgetter"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn call(&self, vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         check_args("itemgetter", args, 1, 1)?;
         if self.0.len() == 1 {
@@ -227,9 +223,6 @@ impl NativeObject for ItemGetter {
 impl NativeObject for AttrGetter {
     fn type_name(&self) -> &str {
         "operator.attrgetter"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn call(&self, vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         check_args("attrgetter", args, 1, 1)?;
@@ -262,9 +255,6 @@ impl NativeObject for AttrGetter {
 impl NativeObject for MethodCaller {
     fn type_name(&self) -> &str {
         "operator.methodcaller"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn call(&self, vm: &mut Vm, args: &[Value], _kw: &[(Sym, Value)]) -> Res<Value> {
         check_args("methodcaller", args, 1, 1)?;

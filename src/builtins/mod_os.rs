@@ -1,6 +1,5 @@
 //! The `os` and `os.path` modules (POSIX flavour).
 
-use std::any::Any;
 use std::rc::Rc;
 
 use super::mod_io::os_error;
@@ -335,9 +334,6 @@ struct StatResult {
 impl NativeObject for StatResult {
     fn type_name(&self) -> &str {
         "os.stat_result"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

@@ -181,9 +181,6 @@ impl NativeObject for MtState {
     fn type_name(&self) -> &str {
         "_MtState"
     }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
 }
 
 /// The MtState payload of a Random instance (or of a subclass instance).

@@ -1,7 +1,6 @@
 //! The `re` module on top of fancy-regex. Python patterns are translated
 //! to fancy-regex syntax; positions are converted from bytes to chars.
 
-use std::any::Any;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -594,9 +593,6 @@ impl NativeObject for PatternObj {
     fn type_name(&self) -> &str {
         "re.Pattern"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
     }
@@ -804,9 +800,6 @@ pub struct MatchObj {
 impl NativeObject for MatchObj {
     fn type_name(&self) -> &str {
         "re.Match"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

@@ -1,6 +1,5 @@
 //! The registry of natively implemented modules.
 
-use std::any::Any;
 use std::rc::Rc;
 
 use super::{add_fn, check_args};
@@ -37,9 +36,6 @@ pub struct StdStream {
 impl NativeObject for StdStream {
     fn type_name(&self) -> &str {
         "TextIOWrapper"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, vm: &Vm) -> Option<Rc<ClassObj>> {
         match vm.modules.get("sys") {

@@ -93,18 +93,18 @@ impl Vm {
                 Ok(m)
             }
             Value::Object(o) => {
-                let any = o.as_any();
-                if let Some(p) = any.downcast_ref::<Property>() {
+                let any = &**o;
+                if let Some(p) = any.downcast::<Property>() {
                     if p.fget.is_none() {
                         return Err(Error::attribute_error("property has no getter"));
                     }
                     let g = p.fget.clone();
                     return self.call(&g, std::slice::from_ref(obj), &[]);
                 }
-                if let Some(s) = any.downcast_ref::<StaticMethod>() {
+                if let Some(s) = any.downcast::<StaticMethod>() {
                     return Ok(s.0.clone());
                 }
-                if let Some(c) = any.downcast_ref::<ClassMethod>() {
+                if let Some(c) = any.downcast::<ClassMethod>() {
                     return Ok(Value::BoundMethod(Rc::new(BoundMethodObj {
                         gc: crate::vm::gc::GcSlot::new(),
                         func: c.0.clone(),
@@ -243,10 +243,10 @@ impl Vm {
         if let Some(attr) = c.lookup(name) {
             return Ok(match &attr {
                 Value::Object(o) => {
-                    let any = o.as_any();
-                    if let Some(s) = any.downcast_ref::<StaticMethod>() {
+                    let any = &**o;
+                    if let Some(s) = any.downcast::<StaticMethod>() {
                         s.0.clone()
-                    } else if let Some(cm) = any.downcast_ref::<ClassMethod>() {
+                    } else if let Some(cm) = any.downcast::<ClassMethod>() {
                         Value::BoundMethod(Rc::new(BoundMethodObj {
                             gc: crate::vm::gc::GcSlot::new(),
                             func: cm.0.clone(),
@@ -495,7 +495,7 @@ impl Vm {
             Value::Instance(inst) => {
                 if let Some(attr) = inst.class.lookup(name) {
                     if let Value::Object(o) = &attr {
-                        if let Some(p) = o.as_any().downcast_ref::<Property>() {
+                        if let Some(p) = o.downcast::<Property>() {
                             let setter = p.fset.borrow().clone();
                             if setter.is_none() {
                                 return Err(Error::attribute_error(format!(
@@ -590,7 +590,7 @@ impl Vm {
         match obj {
             Value::Instance(inst) => {
                 if let Some(Value::Object(o)) = inst.class.lookup(name) {
-                    if let Some(p) = o.as_any().downcast_ref::<Property>() {
+                    if let Some(p) = o.downcast::<Property>() {
                         let d = p.fdel.borrow().clone();
                         if !d.is_none() {
                             self.call(&d, std::slice::from_ref(obj), &[])?;

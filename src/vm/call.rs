@@ -981,7 +981,7 @@ pub(crate) fn bindable(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>) 
 pub fn has_store_hooks(dict: &SymMap<Value>) -> bool {
     dict.iter().any(|(k, v)| {
         (k.as_str() == "__setattr__" && matches!(v, Value::Function(_)))
-            || matches!(v, Value::Object(o) if o.as_any().is::<super::descr::Property>())
+            || matches!(v, Value::Object(o) if o.is::<super::descr::Property>())
             || matches!(v, Value::Instance(i) if i.class.lookup(&super::value::intern("__set__")).is_some())
     })
 }

@@ -1,7 +1,6 @@
 //! Descriptors implemented natively: `property`, `staticmethod` and
 //! `classmethod`.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -22,9 +21,6 @@ pub struct ClassMethod(pub Value);
 impl NativeObject for Property {
     fn type_name(&self) -> &str {
         "property"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, vm: &Vm) -> Option<Rc<ClassObj>> {
         vm.builtins.get_str("property").and_then(|v| match v {
@@ -52,9 +48,6 @@ impl NativeObject for StaticMethod {
     fn type_name(&self) -> &str {
         "staticmethod"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&self.0);
     }
@@ -76,9 +69,6 @@ impl NativeObject for ClassMethod {
     fn type_name(&self) -> &str {
         "classmethod"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&self.0);
     }
@@ -88,17 +78,17 @@ impl NativeObject for ClassMethod {
 }
 
 pub fn is_static(o: &NativeRef) -> bool {
-    o.as_any().is::<StaticMethod>()
+    o.is::<StaticMethod>()
 }
 pub fn is_classmethod(o: &NativeRef) -> bool {
-    o.as_any().is::<ClassMethod>()
+    o.is::<ClassMethod>()
 }
 /// The wrapped function of a staticmethod or classmethod.
 pub fn static_inner(o: &NativeRef) -> Value {
-    if let Some(s) = o.as_any().downcast_ref::<StaticMethod>() {
+    if let Some(s) = o.downcast::<StaticMethod>() {
         return s.0.clone();
     }
-    if let Some(c) = o.as_any().downcast_ref::<ClassMethod>() {
+    if let Some(c) = o.downcast::<ClassMethod>() {
         return c.0.clone();
     }
     Value::None

@@ -1,6 +1,5 @@
 //! Exceptions: their native state, raising, unwinding and tracebacks.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -26,9 +25,6 @@ pub struct ExcData {
 impl NativeObject for ExcData {
     fn type_name(&self) -> &str {
         "exception-data"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
         f(&self.args.borrow());
@@ -86,9 +82,6 @@ impl NativeObject for TracebackObj {
     fn type_name(&self) -> &str {
         "traceback"
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
     fn getattr(&self, _vm: &mut Vm, name: &str) -> Res<Option<Value>> {
         let (code, ip) = &self.entries[self.index];
         Ok(match name {
@@ -134,7 +127,7 @@ pub fn new_exc_data(args: Vec<Value>) -> Value {
 pub fn exc_data(v: &Value) -> Option<NativeRef> {
     if let Value::Instance(i) = v {
         if let Value::Object(o) = &*i.payload.borrow() {
-            if o.as_any().is::<ExcData>() {
+            if o.is::<ExcData>() {
                 return Some(o.clone());
             }
         }
@@ -144,7 +137,7 @@ pub fn exc_data(v: &Value) -> Option<NativeRef> {
 
 pub fn with_exc_data<R>(v: &Value, f: impl FnOnce(&ExcData) -> R) -> Option<R> {
     let o = exc_data(v)?;
-    let d = o.as_any().downcast_ref::<ExcData>()?;
+    let d = o.downcast::<ExcData>()?;
     Some(f(d))
 }
 

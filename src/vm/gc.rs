@@ -432,9 +432,9 @@ impl GcNode for NativeBox {
         &self.gc
     }
     fn traverse(&self, f: &mut dyn FnMut(&Value)) {
-        self.obj.traverse(f);
+        (**self).traverse(f);
     }
     fn clear(&self) {
-        self.obj.clear();
+        (**self).clear();
     }
 }

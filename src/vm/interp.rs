@@ -1265,8 +1265,8 @@ impl Vm {
         let Some(Value::Object(o)) = self.stack.last() else {
             return None;
         };
-        let any = o.as_any();
-        if let Some(r) = any.downcast_ref::<super::iter::RangeIter>() {
+        let any = &**o;
+        if let Some(r) = any.downcast::<super::iter::RangeIter>() {
             let i = r.next.get();
             return Some(
                 if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
@@ -1277,7 +1277,7 @@ impl Vm {
                 },
             );
         }
-        let l = any.downcast_ref::<super::iter::ListIter>()?;
+        let l = any.downcast::<super::iter::ListIter>()?;
         let i = l.index.get();
         let item = l.list.items.borrow().get(i).cloned();
         if item.is_some() {
@@ -1400,7 +1400,7 @@ impl Vm {
         let Some(Value::Object(o)) = inst.class.lookup(&code.names[i as usize]) else {
             return None;
         };
-        let p = o.as_any().downcast_ref::<super::descr::Property>()?;
+        let p = o.downcast::<super::descr::Property>()?;
         // A getter's AttributeError goes on to `__getattr__`, which only
         // the general path does.
         if inst.class.lookup(&intern_static("__getattr__")).is_some() {

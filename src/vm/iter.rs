@@ -1,6 +1,5 @@
 //! The iteration protocol and the built-in iterators.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -72,9 +71,6 @@ macro_rules! iterator_boilerplate {
     ($s:ident, $name:expr) => {
         fn type_name(&$s) -> &str {
             $name
-        }
-        fn as_any(&self) -> &dyn Any {
-            self
         }
         fn is_iterator(&self) -> bool {
             true

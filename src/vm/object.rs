@@ -1,7 +1,7 @@
 //! Heap objects that are not plain containers: classes, instances,
 //! functions, modules, generators and the trait for native objects.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -251,19 +251,57 @@ impl ModuleObj {
     }
 }
 
-/// A shared native object: a thin pointer to a boxed trait object.
+/// A shared native object: a thin pointer to a boxed trait object (a
+/// fat pointer would make every `Value` three words).
 pub type NativeRef = Rc<NativeBox>;
 
 /// A native object with its place in the cycle collector's registry.
 pub struct NativeBox {
     pub gc: GcSlot,
-    pub obj: Box<dyn NativeObject>,
+    obj: Box<Typed<dyn NativeObject>>,
+}
+
+/// A native object after its type's id, so downcasts need no virtual
+/// call. (The id lives in the boxed object, not in `NativeBox`: a larger
+/// header moved every native object to another allocator size class.)
+struct Typed<T: ?Sized> {
+    type_id: TypeId,
+    obj: T,
+}
+
+impl NativeBox {
+    pub fn new<T: NativeObject>(obj: T) -> NativeBox {
+        NativeBox {
+            gc: GcSlot::new(),
+            obj: Box::new(Typed {
+                type_id: TypeId::of::<T>(),
+                obj,
+            }),
+        }
+    }
+
+    /// The object as a [T], if it is one.
+    #[inline(always)]
+    pub fn downcast<T: NativeObject>(&self) -> Option<&T> {
+        if self.obj.type_id == TypeId::of::<T>() {
+            // SAFETY: the id was taken from the object's own type when the
+            // box was made, so `obj` is a T.
+            Some(unsafe { &*(&self.obj.obj as *const dyn NativeObject as *const T) })
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    pub fn is<T: NativeObject>(&self) -> bool {
+        self.obj.type_id == TypeId::of::<T>()
+    }
 }
 
 impl std::ops::Deref for NativeBox {
     type Target = dyn NativeObject;
     fn deref(&self) -> &(dyn NativeObject + 'static) {
-        &*self.obj
+        &self.obj.obj
     }
 }
 
@@ -271,7 +309,6 @@ impl std::ops::Deref for NativeBox {
 #[allow(clippy::len_without_is_empty)]
 pub trait NativeObject: Any {
     fn type_name(&self) -> &str;
-    fn as_any(&self) -> &dyn Any;
     /// The class holding the object's methods, if it has any.
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         None
@@ -312,9 +349,9 @@ pub trait NativeObject: Any {
     }
 }
 
-pub fn downcast<T: 'static>(v: &Value) -> Option<&T> {
+pub fn downcast<T: NativeObject>(v: &Value) -> Option<&T> {
     match v {
-        Value::Object(o) => o.as_any().downcast_ref::<T>(),
+        Value::Object(o) => o.downcast::<T>(),
         _ => None,
     }
 }

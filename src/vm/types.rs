@@ -225,9 +225,6 @@ impl super::object::NativeObject for Singleton {
     fn type_name(&self) -> &str {
         self.0
     }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
     fn repr(&self, _vm: &mut super::interp::Vm) -> super::error::Res<Option<String>> {
         Ok(Some(self.1.to_string()))
     }

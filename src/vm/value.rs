@@ -606,10 +606,7 @@ impl Value {
         }
     }
     pub fn object(o: impl NativeObject + 'static) -> Value {
-        let v = Value::Object(Rc::new(NativeBox {
-            gc: GcSlot::new(),
-            obj: Box::new(o),
-        }));
+        let v = Value::Object(Rc::new(NativeBox::new(o)));
         super::gc::track(&v);
         v
     }

@@ -1,7 +1,6 @@
 //! Socket addresses: `ipv4addr(host, port)` and `ipv6addr(host, port)`,
 //! and the conversions between Rust socket addresses and script values.
 
-use std::any::Any;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 
@@ -33,9 +32,6 @@ impl NativeObject for Addr {
             Family::V4 => "ipv4addr",
             Family::V6 => "ipv6addr",
         }
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         self.cls.clone()

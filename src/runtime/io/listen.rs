@@ -1,7 +1,6 @@
 //! TCP listeners: `tcplisten@(*addrs, backlog=128)` and `accept@()`,
 //! including the shedding of connections when descriptors run out.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -118,9 +117,6 @@ impl Drop for TcpListen {
 impl NativeObject for TcpListen {
     fn type_name(&self) -> &str {
         "TcpListener"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

@@ -12,7 +12,6 @@
 //! the thread's wait were the only references), and dropping a process
 //! whose child was not reaped kills it with SIGKILL and reaps it.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::io::{ErrorKind, Read, Write};
@@ -365,9 +364,6 @@ impl Drop for Proc {
 impl NativeObject for Proc {
     fn type_name(&self) -> &str {
         "Process"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

@@ -2,7 +2,6 @@
 //! `readline@`, `write@`, `close`, `peer` and `local`. Listeners are in
 //! `listen.rs`.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -201,9 +200,6 @@ impl Drop for TcpConn {
 impl NativeObject for TcpConn {
     fn type_name(&self) -> &str {
         "TcpConnection"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())

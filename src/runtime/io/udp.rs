@@ -1,7 +1,6 @@
 //! UDP: `udpbind@(addr)` gives a socket with `sendto@(data, addr)`,
 //! `recvfrom@(n=65536)`, `close()`, `local` and `closed`.
 
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -144,9 +143,6 @@ impl Drop for Udp {
 impl NativeObject for Udp {
     fn type_name(&self) -> &str {
         "UdpSocket"
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
         Some(self.cls.clone())
