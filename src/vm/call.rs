@@ -143,6 +143,14 @@ impl Vm {
         Ok(false)
     }
 
+    /// `f(...)` of the built-in [f] lying just below its arguments (from
+    /// [from] to the top): the dispatch loop's direct way to a built-in,
+    /// skipping call_op's dispatch on the callee.
+    #[inline(never)]
+    pub(crate) fn call_native_op(&mut self, f: NativeFnPtr, from: usize) -> Res<()> {
+        self.call_native_in_place(f, from, true).map(|_| ())
+    }
+
     /// Calls with already collected arguments; pushes a frame for script
     /// functions (returning true) or pushes the result (returning false).
     fn call_general(&mut self, func: Value, args: Vec<Value>, kw: Vec<(Sym, Value)>) -> Res<bool> {

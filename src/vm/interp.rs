@@ -1011,6 +1011,10 @@ impl Vm {
                             continue 'frames;
                         }
                         sync!();
+                        if let Value::Native(n) = &self.stack[fpos] {
+                            tri!(self.call_native_op(n.func, fpos + 1));
+                            continue;
+                        }
                         if tri!(self.call_op(argc, None)) {
                             continue 'frames;
                         }
@@ -1024,6 +1028,12 @@ impl Vm {
                             continue 'frames;
                         }
                         sync!();
+                        if let Value::Native(n) = &self.stack[pos - 1] {
+                            if !self.stack[pos].is_undef() {
+                                tri!(self.call_native_op(n.func, pos));
+                                continue;
+                            }
+                        }
                         let pushed = if self.stack[pos].is_undef() {
                             self.stack.remove(pos);
                             tri!(self.call_op(argc as usize, None))
