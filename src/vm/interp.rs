@@ -571,7 +571,7 @@ impl Vm {
                         let a = std::mem::take(&mut self.stack[n]);
                         sync!();
                         match self.binary(bop, a, b) {
-                            Ok(v) => self.stack[n] = v,
+                            Ok(v) => self.refill(n, v),
                             Err(e) => throw!(e),
                         }
                     }
@@ -592,7 +592,7 @@ impl Vm {
                         let a = std::mem::take(&mut self.stack[n]);
                         sync!();
                         match self.inplace(bop, a, b) {
-                            Ok(v) => self.stack[n] = v,
+                            Ok(v) => self.refill(n, v),
                             Err(e) => throw!(e),
                         }
                     }
@@ -630,7 +630,7 @@ impl Vm {
                                     sync!();
                                     match self.compare(cop, &a, &b) {
                                         Ok(v) => {
-                                            self.stack[n] = v;
+                                            self.refill(n, v);
                                             continue;
                                         }
                                         Err(e) => throw!(e),
@@ -643,9 +643,11 @@ impl Vm {
                         let a = std::mem::take(&mut self.stack[n]);
                         sync!();
                         match self.compare(cop, &a, &b) {
-                            Ok(v) => self.stack[n] = v,
+                            Ok(v) => self.refill(n, v),
                             Err(e) => throw!(e),
                         }
+                        a.discard();
+                        b.discard();
                     }
                     Op::Neg => {
                         let a = pop!(self);
@@ -1238,6 +1240,13 @@ impl Vm {
             std::ptr::write(self.stack.as_mut_ptr().add(len), v);
             self.stack.set_len(len + 1);
         }
+    }
+
+    /// Puts [v] in stack slot [n], whose value was taken out (an Undef,
+    /// released without a call into the drop glue).
+    #[inline(always)]
+    fn refill(&mut self, n: usize, v: Value) {
+        std::mem::replace(&mut self.stack[n], v).discard();
     }
 
     /// Cuts the value stack back to [len], dropping through
