@@ -511,6 +511,8 @@ impl Vm {
                         let obj = pop!(self);
                         sync!();
                         let v = tri!(self.getitem(&obj, &key));
+                        key.discard();
+                        obj.discard();
                         self.spush(v);
                     }
                     Op::StoreSubscr => {
@@ -522,6 +524,7 @@ impl Vm {
                         let v = pop!(self);
                         sync!();
                         tri!(self.setitem(&obj, key, v));
+                        obj.discard();
                     }
                     Op::DeleteSubscr => {
                         let key = pop!(self);

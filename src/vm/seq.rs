@@ -268,11 +268,13 @@ impl Vm {
                     return Ok(Value::list(items[a..a + idx.len].to_vec()));
                 }
                 // (If `__index__` shrank the list, skip what is gone.)
-                Ok(Value::list(
-                    idx.indices()
-                        .filter_map(|i| items.get(i).cloned())
-                        .collect(),
-                ))
+                let mut out = Vec::with_capacity(idx.len);
+                for i in idx.indices() {
+                    if let Some(x) = items.get(i) {
+                        out.push(x.clone());
+                    }
+                }
+                Ok(Value::list(out))
             }
             Value::Tuple(t) => {
                 let idx = self.slice_indices(s, t.items.len())?;
@@ -345,7 +347,15 @@ impl Vm {
             Value::Dict(d) => self.dict_set(d, key, v),
             Value::List(l) => {
                 if let Value::Slice(s) = &key {
-                    let items = self.iterate(&v)?;
+                    let items = match &v {
+                        // A list nothing else refers to (`a[i:j] = b[k:l]`
+                        // builds one) gives up its items instead of being
+                        // copied.
+                        Value::List(t) if Rc::strong_count(t) == 1 => {
+                            std::mem::take(&mut *t.items.borrow_mut())
+                        }
+                        _ => self.iterate(&v)?,
+                    };
                     return self.set_list_slice(l, s, items);
                 }
                 let len = l.items.borrow().len();
@@ -462,7 +472,7 @@ impl Vm {
                 // Same size: overwrite in place. Dropping the old items
                 // runs no script code, so the borrow can stay.
                 for (dst, v) in list[a..b].iter_mut().zip(items) {
-                    *dst = v;
+                    std::mem::replace(dst, v).discard();
                 }
                 return Ok(());
             }
@@ -478,8 +488,8 @@ impl Vm {
                 idx.len
             )));
         }
-        for (i, v) in idx.indices().collect::<Vec<_>>().into_iter().zip(items) {
-            list[i] = v;
+        for (i, v) in idx.indices().zip(items) {
+            std::mem::replace(&mut list[i], v).discard();
         }
         Ok(())
     }
