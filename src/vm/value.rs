@@ -463,7 +463,11 @@ thread_local! {
     static INTERNED: RefCell<rustc_hash::FxHashMap<Box<str>, Sym>> = RefCell::new(Default::default());
     /// Direct-mapped cache from the address of a `&'static str` literal
     /// to its symbol: native code looks up dunder names constantly.
-    static STATIC_NAMES: RefCell<Vec<(usize, Option<Sym>)>> = RefCell::new(vec![(0, None); 1024]);
+    /// Const-initialised without a destructor (ManuallyDrop), so each use
+    /// is a plain access with no lazy-initialisation check.
+    static STATIC_NAMES: RefCell<std::mem::ManuallyDrop<[(usize, Option<Sym>); 1024]>> = const {
+        RefCell::new(std::mem::ManuallyDrop::new([const { (0, None) }; 1024]))
+    };
 }
 
 /// [intern] for string literals, cached by address (a literal's address
