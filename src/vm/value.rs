@@ -459,13 +459,16 @@ pub fn new_symmap<V>() -> SymMap<V> {
     SymMap::new()
 }
 
+/// Slots of (literal address, symbol) for [intern_static].
+type StaticNameCache = [(usize, Option<Sym>); 1024];
+
 thread_local! {
     static INTERNED: RefCell<rustc_hash::FxHashMap<Box<str>, Sym>> = RefCell::new(Default::default());
     /// Direct-mapped cache from the address of a `&'static str` literal
     /// to its symbol: native code looks up dunder names constantly.
     /// Const-initialised without a destructor (ManuallyDrop), so each use
     /// is a plain access with no lazy-initialisation check.
-    static STATIC_NAMES: RefCell<std::mem::ManuallyDrop<[(usize, Option<Sym>); 1024]>> = const {
+    static STATIC_NAMES: RefCell<std::mem::ManuallyDrop<StaticNameCache>> = const {
         RefCell::new(std::mem::ManuallyDrop::new([const { (0, None) }; 1024]))
     };
 }
