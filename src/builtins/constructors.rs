@@ -928,8 +928,7 @@ impl NativeObject for Super {
                         }
                     }
                     Value::Object(o) => {
-                        let any = &**o;
-                        if let Some(cm) = any.downcast::<crate::vm::descr::ClassMethod>() {
+                        if let Some(cm) = o.downcast::<crate::vm::descr::ClassMethod>() {
                             let recv = match &self.obj {
                                 Value::Class(_) => self.obj.clone(),
                                 other => Value::Class(vm.type_of(other)),
@@ -939,9 +938,9 @@ impl NativeObject for Super {
                                 func: cm.0.clone(),
                                 receiver: recv,
                             }))
-                        } else if let Some(sm) = any.downcast::<crate::vm::descr::StaticMethod>() {
+                        } else if let Some(sm) = o.downcast::<crate::vm::descr::StaticMethod>() {
                             sm.0.clone()
-                        } else if let Some(p) = any.downcast::<Property>() {
+                        } else if let Some(p) = o.downcast::<Property>() {
                             let g = p.fget.clone();
                             vm.call(&g, std::slice::from_ref(&self.obj), &[])?
                         } else {

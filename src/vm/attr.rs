@@ -93,18 +93,17 @@ impl Vm {
                 Ok(m)
             }
             Value::Object(o) => {
-                let any = &**o;
-                if let Some(p) = any.downcast::<Property>() {
+                if let Some(p) = o.downcast::<Property>() {
                     if p.fget.is_none() {
                         return Err(Error::attribute_error("property has no getter"));
                     }
                     let g = p.fget.clone();
                     return self.call(&g, std::slice::from_ref(obj), &[]);
                 }
-                if let Some(s) = any.downcast::<StaticMethod>() {
+                if let Some(s) = o.downcast::<StaticMethod>() {
                     return Ok(s.0.clone());
                 }
-                if let Some(c) = any.downcast::<ClassMethod>() {
+                if let Some(c) = o.downcast::<ClassMethod>() {
                     return Ok(Value::BoundMethod(Rc::new(BoundMethodObj {
                         gc: crate::vm::gc::GcSlot::new(),
                         func: c.0.clone(),
@@ -243,10 +242,9 @@ impl Vm {
         if let Some(attr) = c.lookup(name) {
             return Ok(match &attr {
                 Value::Object(o) => {
-                    let any = &**o;
-                    if let Some(s) = any.downcast::<StaticMethod>() {
+                    if let Some(s) = o.downcast::<StaticMethod>() {
                         s.0.clone()
-                    } else if let Some(cm) = any.downcast::<ClassMethod>() {
+                    } else if let Some(cm) = o.downcast::<ClassMethod>() {
                         Value::BoundMethod(Rc::new(BoundMethodObj {
                             gc: crate::vm::gc::GcSlot::new(),
                             func: cm.0.clone(),

@@ -1287,8 +1287,7 @@ impl Vm {
         let Some(Value::Object(o)) = self.stack.last() else {
             return None;
         };
-        let any = &**o;
-        if let Some(r) = any.downcast::<super::iter::RangeIter>() {
+        if let Some(r) = o.downcast::<super::iter::RangeIter>() {
             let i = r.next.get();
             return Some(
                 if (r.step > 0 && i < r.stop) || (r.step < 0 && i > r.stop) {
@@ -1299,7 +1298,7 @@ impl Vm {
                 },
             );
         }
-        let l = any.downcast::<super::iter::ListIter>()?;
+        let l = o.downcast::<super::iter::ListIter>()?;
         let i = l.index.get();
         let item = l.list.items.borrow().get(i).cloned();
         if item.is_some() {

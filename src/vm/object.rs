@@ -1,7 +1,7 @@
 //! Heap objects that are not plain containers: classes, instances,
 //! functions, modules, generators and the trait for native objects.
 
-use std::any::{Any, TypeId};
+use std::any::TypeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -307,7 +307,7 @@ impl std::ops::Deref for NativeBox {
 
 /// A natively implemented object type (iterators, deque, StringIO, ...).
 #[allow(clippy::len_without_is_empty)]
-pub trait NativeObject: Any {
+pub trait NativeObject: 'static {
     fn type_name(&self) -> &str;
     /// The class holding the object's methods, if it has any.
     fn class(&self, _vm: &Vm) -> Option<Rc<ClassObj>> {
