@@ -1659,7 +1659,17 @@ impl Vm {
     /// does).
     #[inline(always)]
     pub fn spop(&mut self) -> Value {
-        self.stack.pop().unwrap_or(Value::Undef)
+        // Not `pop().unwrap_or(Undef)`: rustc then emits an out-of-line
+        // drop-glue call for the unused Undef on every pop.
+        let len = self.stack.len();
+        if len == 0 {
+            return Value::Undef;
+        }
+        // SAFETY: len > 0; the value read out leaves the stack's ownership.
+        unsafe {
+            self.stack.set_len(len - 1);
+            std::ptr::read(self.stack.as_ptr().add(len - 1))
+        }
     }
 
     /// `a op b` on the two top values when both are ints or both floats
