@@ -1,6 +1,7 @@
 //! con: a small interpreted concurrent scripting language with Python's
 //! syntax. This crate is both the `con` command and an embeddable library.
 
+pub mod alloc;
 pub mod builtins;
 pub mod bytecode;
 pub mod compile;

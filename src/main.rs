@@ -10,7 +10,7 @@ use con::vm::{ExcType, Value, Vm};
 // Interpreters allocate many small, short-lived objects; mimalloc serves
 // them markedly faster than the system allocator.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: con::alloc::MiAlloc = con::alloc::MiAlloc;
 
 const USAGE: &str = "usage: con [--check | --dis] FILE [ARGS...]
        con -c CODE [ARGS...]
