@@ -8,9 +8,31 @@
 //! than that take the plain `mi_malloc` path.
 
 use std::alloc::{GlobalAlloc, Layout};
-use std::ffi::c_void;
+use std::ffi::{c_int, c_long, c_void};
 
 use libmimalloc_sys as mi;
+
+extern "C" {
+    fn mi_option_set(option: c_int, value: c_long);
+}
+
+/// `mi_option_page_full_retain` in mimalloc v3's option enum.
+const OPTION_PAGE_FULL_RETAIN: c_int = 36;
+
+/// Tunes mimalloc for the interpreter. Call before the thread that runs
+/// scripts starts: each thread's heap reads the options when it is made.
+///
+/// mimalloc keeps up to two full pages at the head of each size class's
+/// queue. A page whose last block is freed is kept for reuse only when
+/// it is alone in its queue, so with full pages beside it the page is
+/// given back and a fresh one taken on the next allocation. A loop that
+/// makes and drops one string of a size it uses nowhere else (an
+/// f-string) then paid for a new page on every iteration: 2.6 times the
+/// instructions of the whole statement.
+pub fn configure() {
+    // SAFETY: mimalloc's documented option setter; any value is valid.
+    unsafe { mi_option_set(OPTION_PAGE_FULL_RETAIN, 0) };
+}
 
 /// Alignment every mimalloc block has whatever its size.
 const WORD_ALIGN: usize = std::mem::size_of::<usize>();

@@ -29,6 +29,7 @@ enum Source {
 }
 
 fn main() -> ExitCode {
+    con::alloc::configure();
     // Script code never recurses on the Rust stack, but native re-entry
     // (sort keys, __eq__, repr of nested containers) and dropping deep
     // structures do; a large reserved stack keeps those safe.
