@@ -29,6 +29,19 @@ impl Vm {
                 self.push_frame_record(&f, fpos + 1, fpos, Resume::Normal)?;
                 return Ok(true);
             }
+            Value::Function(f)
+                if f.code.flags & FLAG_GENERATOR != 0
+                    && bindable_as(f, argc, kwn, FLAG_GENERATOR | FLAG_NONATOMIC) =>
+            {
+                // A generator function's locals are laid out where the
+                // arguments lie, then moved into the new generator.
+                let f = f.clone();
+                self.bind_in_place(&f, fpos + 1, argc, kwn);
+                let locals = self.stack.split_off(fpos + 1);
+                let g = self.new_generator(&f, locals);
+                std::mem::replace(&mut self.stack[fpos], g).discard();
+                return Ok(false);
+            }
             Value::Native(n) if kwn.is_none() => {
                 // Built-ins get their arguments in a reused buffer, so
                 // `len(x)` or `lst.append(v)` allocates nothing.
@@ -947,8 +960,16 @@ fn param_index(code: &Code, name: &Value) -> Option<usize> {
 /// Anything else goes to [Vm::bind_args], which also reports the errors.
 #[inline]
 pub(crate) fn bindable(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>) -> bool {
+    bindable_as(f, argc, kwnames, 0)
+}
+
+/// [bindable], also accepting functions with the [allowed] flags (a
+/// generator function's call binds its locals the same way).
+#[inline]
+fn bindable_as(f: &FunctionObj, argc: usize, kwnames: Option<&[Value]>, allowed: u32) -> bool {
     let code = &f.code;
-    if code.flags & (FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC) != 0 {
+    let refused = FLAG_VARARGS | FLAG_VARKW | FLAG_GENERATOR | FLAG_NONATOMIC;
+    if code.flags & refused & !allowed != 0 {
         return false;
     }
     let argcount = code.argcount as usize;
