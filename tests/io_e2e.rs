@@ -1304,3 +1304,50 @@ fn closed_stdout_pipe_ends_quietly() {
     let err = String::from_utf8_lossy(&err.lock().unwrap()).into_owned();
     assert_eq!(err, "", "stderr must be empty");
 }
+
+/// Reads lines and reports each one's length, or the error that ends it.
+const LINE_LENGTH_SERVER: &str = r#"
+from con import bootstrap, tcplisten, ipv4addr
+
+def main():
+    lst = tcplisten@(ipv4addr("127.0.0.1", 0))
+    print("port", lst.local[0][1], flush=True)
+    conn = lst.accept@()
+    try:
+        while 1:
+            print("line", len(conn.readline@()), flush=True)
+    except (ValueError, EOFError) as e:
+        print(type(e).__name__, e, flush=True)
+    conn.close()
+
+bootstrap(main)
+"#;
+
+/// readline@()'s limit holds whether an over-long line arrives in one
+/// read or its newline comes with the read that crosses the limit (a
+/// buffer just under the limit, then the rest and the newline at once).
+#[test]
+fn readline_refuses_a_long_line_however_it_arrives() {
+    let mut p = Proc::con(&script("line_length.con", LINE_LENGTH_SERVER), &[]);
+    let port = p.port();
+    let mut c = connect(v4(port));
+    c.write_all(&[b'a'; 100]).unwrap();
+    c.write_all(b"\n").unwrap();
+    p.wait_for("line 101\n");
+    c.write_all(&[b'b'; 65_000]).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let mut rest = vec![b'c'; 5_000];
+    rest.push(b'\n');
+    c.write_all(&rest).unwrap();
+    p.wait_for("ValueError");
+    assert!(p.wait_exit(LIMIT).success(), "{}", p.report());
+    assert_eq!(
+        p.out().lines().skip(1).collect::<Vec<_>>(),
+        [
+            "line 101",
+            "ValueError readline@(): line longer than 65536 bytes"
+        ],
+        "{}",
+        p.report()
+    );
+}

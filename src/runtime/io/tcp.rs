@@ -316,14 +316,23 @@ fn conn_read(vm: &mut Vm, args: &[Value], kw: &[(Sym, Value)]) -> Res<Value> {
 /// Reads into the read-ahead buffer until it holds a line: Ok(Some(line)),
 /// Ok(None) if that would block.
 fn fill_line(vm: &mut Vm, c: &TcpConn) -> Res<Option<Vec<u8>>> {
+    let too_long = || {
+        Err(Error::value_error(format!(
+            "readline@(): line longer than {LINE_LIMIT} bytes"
+        )))
+    };
     loop {
+        // The limit holds however the line arrived: one read may bring
+        // both the end of an over-long line and its newline.
         if let Some(line) = c.take_line(false) {
-            return Ok(Some(line));
+            return if line.len() > LINE_LIMIT {
+                too_long()
+            } else {
+                Ok(Some(line))
+            };
         }
         if c.rbuf.borrow().len() >= LINE_LIMIT {
-            return Err(Error::value_error(format!(
-                "readline@(): line longer than {LINE_LIMIT} bytes"
-            )));
+            return too_long();
         }
         if c.drained() {
             return Ok(None);
@@ -331,6 +340,7 @@ fn fill_line(vm: &mut Vm, c: &TcpConn) -> Res<Option<Vec<u8>>> {
         match c.try_read(READ_DEFAULT) {
             Ok(Some(b)) if b.is_empty() => {
                 return match c.take_line(true) {
+                    Some(line) if line.len() > LINE_LIMIT => too_long(),
                     Some(line) => Ok(Some(line)),
                     None => Err(eof_error()),
                 }
