@@ -7,12 +7,21 @@ use crate::syntax::ast::*;
 use crate::vm::value::Value;
 
 /// The value of a literal that can live in the constant table.
+/// Whether a string constant looks like a name (letters, digits and
+/// underscores only), the kind programs use as keys.
+fn is_name_like(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 fn constant(e: &Expr) -> Option<Value> {
     Some(match &e.node {
         ExprKind::None => Value::None,
         ExprKind::Bool(b) => Value::bool(*b),
         ExprKind::Int(i) => Value::Int(*i),
         ExprKind::Float(f) => Value::float(*f),
+        // Name-like strings are interned, as CPython does: a constant key
+        // then finds its dict entry (or instance attribute) by pointer.
+        ExprKind::Str(s) if is_name_like(s) => Value::Str(super::sym(s)),
         ExprKind::Str(s) => Value::str(s),
         ExprKind::Bytes(b) => Value::bytes(b.clone()),
         ExprKind::BigInt(digits) => Value::bigint(digits.parse().ok()?),
