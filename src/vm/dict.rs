@@ -1,22 +1,57 @@
 //! The insertion-ordered hash table behind `dict`, `set` and `frozenset`.
 //!
-//! Entries live in a vector in insertion order; a `hashbrown::HashTable`
-//! maps hashes to entry indices. Key equality is supplied by the caller,
-//! because comparing user objects may run script code (`__eq__`): the VM
-//! layer (`vm/hashing.rs`) decides whether native equality suffices.
-
-use hashbrown::HashTable;
+//! CPython's layout: entries live in a vector in insertion order, and a
+//! power-of-two array of entry indices is probed with CPython's
+//! perturbation sequence (`i = 5i + 1 + perturb`, `perturb >>= 5`). Small
+//! ints hash to themselves, so keys 0..n land in distinct slots with no
+//! mixing step, and a lookup is a mask, a load and a compare. Key
+//! equality is supplied by the caller, because comparing user objects
+//! may run script code (`__eq__`): the VM layer (`vm/hashing.rs`) decides
+//! whether native equality suffices.
 
 use super::value::Value;
 
-/// The table's hash of a key's Python hash. Python hashes small ints to
-/// themselves, so their top bits (hashbrown's 7-bit tags) are all zero
-/// and every probe would compare a whole group; a folded multiply spreads
-/// every bit over both ends.
+/// An index slot never used: probing stops here.
+const EMPTY: u32 = u32::MAX;
+/// An index slot whose entry was removed: probing continues past it.
+const DUMMY: u32 = u32::MAX - 1;
+/// Slots in the smallest index: room for ten entries, so the small sets
+/// and dicts programs make by the thousand never regrow (CPython starts
+/// at eight slots, five entries).
+const MIN_SLOTS: usize = 16;
+/// Entries reserved by a first insertion.
+const FIRST_ENTRIES: usize = 8;
+
+/// The probe sequence over an index of `mask + 1` slots.
+struct Probe {
+    i: usize,
+    perturb: u64,
+    mask: usize,
+}
+
+impl Probe {
+    #[inline(always)]
+    fn new(hash: u64, mask: usize) -> Probe {
+        Probe {
+            i: hash as usize & mask,
+            perturb: hash,
+            mask,
+        }
+    }
+
+    #[inline(always)]
+    fn advance(&mut self) {
+        self.perturb >>= 5;
+        self.i = (self.i.wrapping_mul(5).wrapping_add(1).wrapping_add(self.perturb as usize))
+            & self.mask;
+    }
+}
+
+/// Entries an index of [slots] slots takes before it must grow: two
+/// thirds, so probe chains stay short.
 #[inline(always)]
-fn spread(h: u64) -> u64 {
-    let m = (h as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (m as u64) ^ ((m >> 64) as u64)
+fn usable(slots: usize) -> usize {
+    slots * 2 / 3
 }
 
 #[derive(Clone)]
@@ -30,7 +65,10 @@ pub struct Entry {
 #[derive(Clone, Default)]
 pub struct Dict {
     entries: Vec<Entry>,
-    table: HashTable<u32>,
+    /// Entry indices (or EMPTY / DUMMY); empty until the first insertion.
+    index: Vec<u32>,
+    /// Index slots not EMPTY (live entries plus DUMMY marks).
+    filled: usize,
     live: usize,
 }
 
@@ -39,11 +77,14 @@ impl Dict {
         Dict::default()
     }
     pub fn with_capacity(n: usize) -> Dict {
-        Dict {
+        let mut d = Dict {
             entries: Vec::with_capacity(n),
-            table: HashTable::with_capacity(n),
-            live: 0,
+            ..Dict::default()
+        };
+        if n > 0 {
+            d.index = vec![EMPTY; slots_for(n)];
         }
+        d
     }
     pub fn len(&self) -> usize {
         self.live
@@ -54,29 +95,83 @@ impl Dict {
 
     /// Finds the entry index for a key of hash [hash] for which [eq]
     /// answers true.
+    #[inline]
     pub fn find(&self, hash: u64, mut eq: impl FnMut(&Value) -> bool) -> Option<usize> {
-        let entries = &self.entries;
-        self.table
-            .find(spread(hash), |&i| {
-                let e = &entries[i as usize];
-                e.hash == hash && eq(&e.key)
-            })
-            .map(|&i| i as usize)
+        if self.index.is_empty() {
+            return None;
+        }
+        let mut p = Probe::new(hash, self.index.len() - 1);
+        loop {
+            // SAFETY: p.i is masked to the index length (a power of two).
+            let ix = unsafe { *self.index.get_unchecked(p.i) };
+            if ix == EMPTY {
+                return None;
+            }
+            if ix != DUMMY {
+                let e = &self.entries[ix as usize];
+                if e.hash == hash && eq(&e.key) {
+                    return Some(ix as usize);
+                }
+            }
+            p.advance();
+        }
+    }
+
+    /// The index slot holding entry [index] (which is live).
+    fn slot_of(&self, index: usize) -> Option<usize> {
+        if self.index.is_empty() {
+            return None;
+        }
+        let mut p = Probe::new(self.entries[index].hash, self.index.len() - 1);
+        loop {
+            let ix = self.index[p.i];
+            if ix == EMPTY {
+                return None;
+            }
+            if ix as usize == index {
+                return Some(p.i);
+            }
+            p.advance();
+        }
+    }
+
+    /// Records entry [index] of hash [hash] in the first free slot of its
+    /// probe sequence. The index has room (see [Dict::insert_new]).
+    #[inline(always)]
+    fn place(&mut self, hash: u64, index: u32) {
+        let mut p = Probe::new(hash, self.index.len() - 1);
+        loop {
+            let ix = self.index[p.i];
+            if ix == EMPTY {
+                self.filled += 1;
+                break;
+            }
+            if ix == DUMMY {
+                break;
+            }
+            p.advance();
+        }
+        self.index[p.i] = index;
     }
 
     /// Indices of live entries whose hash is [hash]: the candidates that
     /// need a (possibly script-level) equality test.
     pub fn candidates(&self, hash: u64) -> Vec<usize> {
         let mut out = Vec::new();
-        let entries = &self.entries;
-        // HashTable has no multi-find; probe with a predicate that records.
-        self.table.find(spread(hash), |&i| {
-            if entries[i as usize].hash == hash {
-                out.push(i as usize);
+        if self.index.is_empty() {
+            return out;
+        }
+        let mut p = Probe::new(hash, self.index.len() - 1);
+        loop {
+            let ix = self.index[p.i];
+            if ix == EMPTY {
+                return out;
             }
-            false
-        });
-        out
+            if ix != DUMMY && self.entries[ix as usize].hash == hash {
+                out.push(ix as usize);
+            }
+            p.advance();
+        }
     }
 
     pub fn entry(&self, index: usize) -> &Entry {
@@ -91,14 +186,13 @@ impl Dict {
 
     /// Appends a key known to be absent.
     pub fn insert_new(&mut self, hash: u64, key: Value, value: Value) {
-        if self.entries.len() >= u32::MAX as usize - 1 {
+        if self.entries.len() >= DUMMY as usize {
             return;
         }
-        if self.entries.capacity() == 0 {
-            self.start_small();
+        if self.filled + 1 > usable(self.index.len()) {
+            self.grow();
         }
         let len = self.entries.len();
-        let index = len as u32;
         if len == self.entries.capacity() {
             super::value::grow_for_one(&mut self.entries);
         }
@@ -113,62 +207,68 @@ impl Dict {
             std::ptr::addr_of_mut!((*p).value).write(value);
             self.entries.set_len(len + 1);
         }
-        let entries = &self.entries;
-        self.table
-            .insert_unique(spread(hash), index, |&i| spread(entries[i as usize].hash));
+        self.place(hash, len as u32);
         self.live += 1;
     }
 
-    /// Sizes a first insertion for eight entries, as CPython's smallest
-    /// table: small dicts and sets then never regrow (growing from one
-    /// entry meant three reallocations and rehashes to reach eight).
+    /// Makes room for one more entry: an index sized for three times the
+    /// live entries (CPython's growth rate), which also drops removed
+    /// entries when deletions rather than growth filled the index.
     #[cold]
-    fn start_small(&mut self) {
-        self.entries.reserve_exact(8);
-        let entries = &self.entries;
-        self.table.reserve(8, |&i| spread(entries[i as usize].hash));
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.resize(((self.live + 1) * 3).next_power_of_two().max(MIN_SLOTS));
+    }
+
+    /// Drops removed entries and rebuilds the index with [slots] slots.
+    fn resize(&mut self, slots: usize) {
+        if self.live < self.entries.len() {
+            self.entries.retain(|e| !e.key.is_undef());
+        }
+        if self.entries.capacity() == 0 {
+            self.entries.reserve_exact(FIRST_ENTRIES);
+        }
+        self.index.clear();
+        self.index.resize(slots, EMPTY);
+        self.filled = 0;
+        for i in 0..self.entries.len() {
+            self.place(self.entries[i].hash, i as u32);
+        }
+    }
+
+    /// Takes the entry at [index] out of the index; its slot becomes a
+    /// tombstone. The caller clears the entry.
+    fn unlink(&mut self, index: usize) {
+        if let Some(at) = self.slot_of(index) {
+            self.index[at] = DUMMY;
+        }
+        self.live -= 1;
     }
 
     /// Removes the entry at [index], returning its key and value.
     pub fn remove_at(&mut self, index: usize) -> (Value, Value) {
-        let hash = self.entries[index].hash;
-        if let Ok(slot) = self
-            .table
-            .find_entry(spread(hash), |&i| i as usize == index)
-        {
-            slot.remove();
-        }
+        self.unlink(index);
         let e = &mut self.entries[index];
         let key = std::mem::take(&mut e.key);
         let value = std::mem::take(&mut e.value);
-        self.live -= 1;
-        if self.entries.len() > 16 && self.live * 2 < self.entries.len() {
-            self.compact();
-        } else if self.live == 0 {
+        if self.live == 0 {
             self.clear();
+        } else if self.entries.len() > 16 && self.live * 2 < self.entries.len() {
+            self.resize(self.index.len());
         }
         (key, value)
     }
 
-    /// Drops deleted entries and rebuilds the index.
-    fn compact(&mut self) {
-        self.entries.retain(|e| !e.key.is_undef());
-        self.rebuild();
-    }
-
-    fn rebuild(&mut self) {
-        self.table.clear();
-        let entries = &self.entries;
-        for (i, e) in entries.iter().enumerate() {
-            self.table.insert_unique(spread(e.hash), i as u32, |&j| {
-                spread(entries[j as usize].hash)
-            });
-        }
-    }
-
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.table.clear();
+        // A small index is kept for reuse (sets emptied and refilled in
+        // a loop); a large one is given back.
+        if self.index.len() > 64 {
+            self.index = Vec::new();
+        } else {
+            self.index.fill(EMPTY);
+        }
+        self.filled = 0;
         self.live = 0;
     }
 
@@ -223,17 +323,19 @@ impl Dict {
     }
 
     fn remove_at_keep(&mut self, index: usize) {
-        let hash = self.entries[index].hash;
-        if let Ok(slot) = self
-            .table
-            .find_entry(spread(hash), |&i| i as usize == index)
-        {
-            slot.remove();
-        }
+        self.unlink(index);
         self.entries[index].key = Value::Undef;
         self.entries[index].value = Value::Undef;
-        self.live -= 1;
     }
+}
+
+/// Slots for an index that takes [n] entries without growing.
+fn slots_for(n: usize) -> usize {
+    let mut slots = MIN_SLOTS;
+    while usable(slots) < n {
+        slots *= 2;
+    }
+    slots
 }
 
 #[cfg(test)]
@@ -263,4 +365,52 @@ mod tests {
             .collect();
         assert_eq!(keys, (0..40).collect::<Vec<_>>());
     }
+    fn int_at(d: &Dict, k: i64) -> Option<usize> {
+        d.find(k as u64, |v| matches!(v, Value::Int(x) if *x == k))
+    }
+
+    #[test]
+    fn churn_of_inserts_and_removals_keeps_lookups_exact() {
+        // A set that stays small while keys come and go (add/discard in a
+        // loop) fills its index with tombstones; inserts must reclaim them.
+        let mut d = Dict::new();
+        for round in 0..1000i64 {
+            for k in [round, round + 1, round + 2] {
+                if int_at(&d, k).is_none() {
+                    d.insert_new(k as u64, Value::Int(k), Value::None);
+                }
+            }
+            let at = int_at(&d, round).expect("just inserted");
+            d.remove_at(at);
+            assert_eq!(d.len(), 2);
+            assert!(int_at(&d, round).is_none());
+            assert!(int_at(&d, round + 1).is_some() && int_at(&d, round + 2).is_some());
+            assert!(d.index.len() <= 16, "index grew to {}", d.index.len());
+        }
+    }
+
+    #[test]
+    fn candidates_pop_and_move_to_end() {
+        let mut d = Dict::with_capacity(3);
+        // Three keys of one hash, told apart only by the caller's equality.
+        for k in 0..3i64 {
+            d.insert_new(7, Value::Int(k), Value::Int(k));
+        }
+        assert_eq!(d.candidates(7), vec![0, 1, 2]);
+        assert!(d.candidates(8).is_empty());
+        d.move_to_end(0);
+        let order: Vec<String> = d.keys().iter().map(|k| format!("{k:?}")).collect();
+        assert_eq!(order.len(), 3);
+        let (last, _) = d.pop_last().expect("an entry");
+        assert!(matches!(last, Value::Int(0)));
+        let (first, _) = d.pop_first().expect("an entry");
+        assert!(matches!(first, Value::Int(1)));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d.candidates(7).len(), 1);
+        d.pop_last();
+        assert!(d.is_empty() && d.candidates(7).is_empty());
+        d.insert_new(9, Value::Int(9), Value::None);
+        assert_eq!(d.find(9, |_| true), Some(0));
+    }
 }
+
