@@ -42,7 +42,11 @@ impl Probe {
     #[inline(always)]
     fn advance(&mut self) {
         self.perturb >>= 5;
-        self.i = (self.i.wrapping_mul(5).wrapping_add(1).wrapping_add(self.perturb as usize))
+        self.i = (self
+            .i
+            .wrapping_mul(5)
+            .wrapping_add(1)
+            .wrapping_add(self.perturb as usize))
             & self.mask;
     }
 }
@@ -413,4 +417,3 @@ mod tests {
         assert_eq!(d.find(9, |_| true), Some(0));
     }
 }
-
