@@ -6,13 +6,13 @@ use crate::bytecode::Op;
 use crate::syntax::ast::*;
 use crate::vm::value::Value;
 
-/// The value of a literal that can live in the constant table.
 /// Whether a string constant looks like a name (letters, digits and
 /// underscores only), the kind programs use as keys.
 fn is_name_like(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The value of a literal that can live in the constant table.
 fn constant(e: &Expr) -> Option<Value> {
     Some(match &e.node {
         ExprKind::None => Value::None,
